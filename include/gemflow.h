@@ -1,0 +1,212 @@
+/* gemflow: streaming image generation from the native Gemini API on libuv.
+ *
+ * One gf_client is bound to a caller's uv_loop_t; any number of generations
+ * (gf_gen) run on it at once. Each generation reports through callbacks and
+ * ends with exactly one on_done, after which no callback for it runs again.
+ *
+ * Errors are negative GF_E* codes; gf_strerror() and gf_err_name() describe
+ * them. No function prints anything. The API key never appears in any string
+ * the library returns.
+ */
+#ifndef GEMFLOW_H
+#define GEMFLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GF_VERSION_MAJOR 0
+#define GF_VERSION_MINOR 1
+#define GF_VERSION_PATCH 0
+const char *gf_version(void);
+
+/* ---- errors ------------------------------------------------------------- */
+#define GF_ERRNO_MAP(X)                                                        \
+  X(EINVAL, -1, "invalid_argument", "invalid argument")                        \
+  X(ENOMEM, -2, "no_memory", "out of memory")                                  \
+  X(EDNS, -3, "dns", "host name could not be resolved")                        \
+  X(ECONNECT, -4, "connect", "connection failed")                              \
+  X(ETLS, -5, "tls", "TLS handshake or protocol failure")                      \
+  X(ECERT, -6, "certificate", "server certificate is not trusted")             \
+  X(EHOSTNAME, -7, "hostname", "server certificate does not match the host")   \
+  X(ETRUNCATED, -8, "truncated", "connection ended before the response did")   \
+  X(ERESET, -9, "reset", "connection reset by peer")                           \
+  X(EHTTP, -10, "http", "malformed HTTP response")                             \
+  X(ESTATUS, -11, "http_status", "server answered with an HTTP error")         \
+  X(EAPI, -12, "api_error", "server sent an error object in the stream")       \
+  X(EJSON, -13, "bad_json", "invalid JSON in the response")                    \
+  X(EB64, -14, "bad_base64", "invalid base64 image data")                      \
+  X(EFINISH, -15, "finish_reason", "generation stopped without success")       \
+  X(EBLOCKED, -16, "prompt_blocked", "prompt was blocked")                     \
+  X(ENOIMAGE, -17, "no_image", "response finished without an image")           \
+  X(ENOFINISH, -18, "no_finish", "stream ended without a finish reason")       \
+  X(ECANCELED, -19, "canceled", "generation was canceled")                     \
+  X(ETIMEDOUT, -20, "timeout", "operation timed out")                          \
+  X(EIO, -21, "io", "file input/output error")                                 \
+  X(ETOOBIG, -22, "too_large", "a response element exceeds its limit")         \
+  X(EUNSUPPORTED, -23, "unsupported", "unsupported image type")                \
+  X(EURL, -24, "bad_url", "invalid base URL")                                  \
+  X(ECAFILE, -25, "ca_file", "CA bundle could not be loaded")
+
+typedef enum gf_errno {
+  GF_OK = 0,
+#define GF__ERR_ENUM(name, code, id, text) GF_##name = code,
+  GF_ERRNO_MAP(GF__ERR_ENUM)
+#undef GF__ERR_ENUM
+} gf_errno;
+
+/* A sentence for the code ("connection reset by peer"); never NULL. */
+const char *gf_strerror(int err);
+/* A stable lower-case identifier ("reset", "truncated"); never NULL. */
+const char *gf_err_name(int err);
+
+/* ---- request ------------------------------------------------------------ */
+typedef struct gf_request gf_request;
+
+enum gf_modalities { GF_MOD_IMAGE = 1, GF_MOD_TEXT_IMAGE = 3 };
+
+#define GF_DEFAULT_MODEL "gemini-3-pro-image-preview"
+#define GF_MAX_REFS 14
+
+gf_request *gf_request_new(void);
+void gf_request_free(gf_request *req);
+/* Each setter copies its argument. NULL model means GF_DEFAULT_MODEL. */
+int gf_request_set_model(gf_request *req, const char *model);
+int gf_request_set_prompt(gf_request *req, const char *text);
+/* Checked against the model's table (GF_EINVAL when not in it) unless
+ * gf_request_set_passthrough(req, 1) lets unknown values through for newer
+ * models. NULL leaves the field out of the request. */
+int gf_request_set_aspect(gf_request *req, const char *ratio);
+int gf_request_set_size(gf_request *req, const char *size);
+void gf_request_set_passthrough(gf_request *req, int on);
+int gf_request_set_modalities(gf_request *req, int modalities);
+void gf_request_set_search(gf_request *req, int on);
+/* A reference image. mime NULL: told from the magic bytes (png, jpeg, webp,
+ * heic, heif), GF_EUNSUPPORTED if none matches. At most GF_MAX_REFS. */
+int gf_request_add_ref(gf_request *req, const void *data, size_t len,
+                       const char *mime);
+/* Reads the file; GF_EIO when it cannot, GF_EUNSUPPORTED for other types. */
+int gf_request_add_ref_file(gf_request *req, const char *path);
+/* The model's valid values, space separated ("1:1 2:3 ..."), NULL if the
+ * model is unknown. */
+const char *gf_model_aspects(const char *model);
+const char *gf_model_sizes(const char *model);
+/* The mime type the magic bytes say, or NULL. */
+const char *gf_sniff_mime(const void *data, size_t len);
+
+/* ---- client ------------------------------------------------------------- */
+typedef struct gf_client gf_client;
+typedef struct gf_gen gf_gen;
+
+enum gf_key_in { GF_KEY_IN_QUERY = 0, GF_KEY_IN_HEADER = 1 };
+
+typedef struct gf_client_options {
+  size_t struct_size;    /* set by gf_client_options_init() */
+  const char *base_url;  /* default "https://www.anyfast.ai" */
+  const char *api_key;   /* copied; never printed */
+  int key_in;            /* GF_KEY_IN_QUERY (default) or GF_KEY_IN_HEADER */
+  const char *ca_file;   /* NULL: $SSL_CERT_FILE, then the system bundle */
+  int use_sse;           /* 1 (default): ask for alt=sse; 0: JSON array */
+  uint64_t connect_timeout_ms; /* 0: none; default 30000 */
+  uint64_t idle_timeout_ms;    /* no byte for this long fails; default 300000 */
+  size_t max_event_bytes; /* largest small event (image data excluded) */
+  /* Called for request and response lines when set (verbose output); the
+   * text never contains the key. */
+  void (*on_trace)(void *ud, const char *line);
+  void *trace_ud;
+} gf_client_options;
+
+void gf_client_options_init(gf_client_options *opts);
+struct uv_loop_s;
+int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
+                  gf_client **out);
+/* Generations still running are canceled (each gets its on_done); the client
+ * is freed once all handles have closed. Safe to call from a callback. */
+void gf_client_free(gf_client *client);
+
+/* ---- generation --------------------------------------------------------- */
+typedef struct gf_usage {
+  int64_t prompt_tokens, candidates_tokens, thoughts_tokens, total_tokens;
+} gf_usage;
+
+typedef struct gf_image_info {
+  const char *mime;  /* best known: mimeType if seen, else the magic bytes */
+  int thought;       /* at begin: as far as known yet; at end: final */
+  uint64_t bytes;    /* decoded bytes (at end) */
+  int index;         /* 0, 1, ... in stream order */
+} gf_image_info;
+
+typedef struct gf_timings {
+  /* milliseconds since gf_generate(); -1 when the stage was not reached */
+  double connected, first_byte, first_thought, image_start, image_end, done;
+} gf_timings;
+
+typedef struct gf_result {
+  int status;                /* GF_OK or a GF_E* code */
+  int http_status;           /* 0 when no response arrived */
+  const char *api_status;    /* "RESOURCE_EXHAUSTED", ... or NULL */
+  const char *message;       /* server's or library's explanation, or NULL */
+  const char *finish_reason; /* "STOP", "IMAGE_SAFETY", ... or NULL */
+  const char *block_reason;  /* promptFeedback.blockReason or NULL */
+  double retry_after_s;      /* RetryInfo / Retry-After, -1 when absent */
+  const char *model_version, *response_id;
+  gf_usage usage;
+  gf_timings timings;
+  int attempts;
+  /* The result image (the last non-thought image; or, when only thought
+   * images came and the stream ended with STOP, the last of those). */
+  const char *mime;
+  uint64_t bytes;
+  unsigned width, height;
+  unsigned char sha256[32];
+  int fell_back_to_thought_image;
+  const char *file;          /* final path when the file sink was used */
+} gf_result;
+
+typedef struct gf_callbacks {
+  void (*on_thought)(gf_gen *g, const char *text, size_t len, void *ud);
+  void (*on_text)(gf_gen *g, const char *text, size_t len, void *ud);
+  void (*on_image_begin)(gf_gen *g, const gf_image_info *info, void *ud);
+  void (*on_image_data)(gf_gen *g, const unsigned char *p, size_t n,
+                        void *ud);
+  void (*on_image_end)(gf_gen *g, const gf_image_info *info, void *ud);
+  void (*on_usage)(gf_gen *g, const gf_usage *usage, void *ud);
+  /* Exactly once. Pointers in res live until it returns. The gen is freed
+   * after it returns. */
+  void (*on_done)(gf_gen *g, const gf_result *res, void *ud);
+} gf_callbacks;
+
+typedef struct gf_gen_options {
+  size_t struct_size; /* set by gf_gen_options_init() */
+  /* File sink. out_path: written to a temporary file beside it, fsynced and
+   * renamed over it only on success. Or out_dir (+ out_prefix): named
+   * "<prefix>.<ext>" from the served mime type, with "-1", "-2", ... added
+   * rather than overwrite. Neither: no file is written. */
+  const char *out_path;
+  const char *out_dir;
+  const char *out_prefix;
+} gf_gen_options;
+
+void gf_gen_options_init(gf_gen_options *opts);
+
+/* Starts a generation. The request is copied into the generation (the caller
+ * may free it at once). opts may be NULL. */
+int gf_generate(gf_client *client, const gf_request *req,
+                const gf_gen_options *opts, const gf_callbacks *cbs, void *ud,
+                gf_gen **out);
+/* Cancels at any stage; on_done follows with GF_ECANCELED (possibly from
+ * inside this call's loop iteration, never from inside this call). Ignored
+ * after on_done. */
+void gf_cancel(gf_gen *g);
+void *gf_gen_userdata(const gf_gen *g);
+
+/* Lower-case hex of a digest into out (65 bytes). */
+void gf_hex_sha256(const unsigned char sha[32], char out[65]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

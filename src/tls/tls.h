@@ -1,0 +1,70 @@
+/* TLS engine, sans-IO: ciphertext in through gf__tls_feed, plaintext out
+ * through on_plain; plaintext in through gf__tls_write, ciphertext out
+ * through on_cipher. No sockets, no libuv: the conn layer (client) and the
+ * simulator (server) move the bytes. Every mbedTLS type stays inside
+ * src/tls/ so a second engine can stand behind the same interface.
+ *
+ * Policy: TLS 1.2 minimum; ECDHE key exchange with AES-GCM or
+ * ChaCha20-Poly1305 only. A client always verifies the peer (the CA bundle
+ * of its config) and the host name (SNI is sent for names, not for IP
+ * literals). mbedTLS 2.28 cannot match iPAddress SANs, so for an IP literal
+ * host the engine checks the certificate's iPAddress SANs itself (v4 and
+ * v6). */
+#ifndef GF_TLS_H
+#define GF_TLS_H
+#include <stddef.h>
+
+typedef struct gf__tls_config gf__tls_config;
+typedef struct gf__tls gf__tls;
+
+/* Client config. ca_file NULL: $SSL_CERT_FILE when set, else
+ * /etc/ssl/certs/ca-certificates.crt. GF_ECAFILE when it cannot be loaded
+ * (*errmsg, when errmsg is not NULL, gets a static explanation). */
+int gf__tls_config_client(gf__tls_config **out, const char *ca_file,
+                          const char **errmsg);
+/* Server config from PEM files. */
+int gf__tls_config_server(gf__tls_config **out, const char *cert_file,
+                          const char *key_file, const char **errmsg);
+void gf__tls_config_free(gf__tls_config *cfg);
+
+typedef struct gf__tls_cbs {
+  /* Bytes to send on the wire. Must take them all (copy or queue). */
+  int (*on_cipher)(void *ud, const char *p, size_t n);
+  /* Decrypted application data. */
+  int (*on_plain)(void *ud, const char *p, size_t n);
+  /* Handshake finished (status 0) or failed (GF_ETLS, GF_ECERT,
+   * GF_EHOSTNAME). Called once. */
+  void (*on_handshake)(void *ud, int status);
+} gf__tls_cbs;
+
+/* host: the name or IP literal to verify (client), NULL for a server. */
+int gf__tls_new(gf__tls **out, gf__tls_config *cfg, const char *host,
+                const gf__tls_cbs *cbs, void *ud);
+void gf__tls_free(gf__tls *t);
+/* Client: sends the ClientHello. */
+int gf__tls_start(gf__tls *t);
+/* Ciphertext from the wire. Drives the handshake, then decrypts every whole
+ * record into on_plain. Returns 0, a GF_E* code for a protocol or
+ * verification failure, or what a callback returned. After the peer's
+ * close_notify, gf__tls_closed() is true and further records are ignored. */
+int gf__tls_feed(gf__tls *t, const char *p, size_t n);
+/* Encrypts application data (handshake must be done). */
+int gf__tls_write(gf__tls *t, const char *p, size_t n);
+/* Sends close_notify. */
+int gf__tls_close(gf__tls *t);
+int gf__tls_handshake_done(const gf__tls *t);
+/* The peer sent close_notify. A TCP EOF without it, while a response is
+ * still expected, is a truncation. */
+int gf__tls_closed(const gf__tls *t);
+/* A printable explanation of the last failure (verify flags, alert). */
+const char *gf__tls_errmsg(const gf__tls *t);
+/* Negotiated suite name, e.g. "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256". */
+const char *gf__tls_suite(const gf__tls *t);
+
+/* Test and simulator support: make a CA (EC P-256) and a server certificate
+ * signed by it for DNS:localhost, IP:127.0.0.1 and IP:::1 (plus the extra
+ * SANs given: names, or IPv4/IPv6 literals), written as PEM files
+ * <dir>/ca.pem, <dir>/server.pem, <dir>/server.key. */
+int gf__tls_make_test_certs(const char *dir, const char *const *extra_sans,
+                            size_t n_extra);
+#endif

@@ -1,0 +1,68 @@
+/* buf limits, sha256 against FIPS vectors, error names. */
+#include "common/buf.h"
+#include "common/sha256.h"
+#include "gemflow.h"
+#include "test.h"
+
+static void hex_of(const char *msg, size_t n, char out[65]) {
+  gf__sha256 s;
+  unsigned char d[32];
+  gf__sha256_init(&s);
+  gf__sha256_update(&s, msg, n);
+  gf__sha256_final(&s, d);
+  gf_hex_sha256(d, out);
+}
+
+static void test_sha256_vectors(void) {
+  char h[65];
+  hex_of("", 0, h);
+  CHECK_STR(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  hex_of("abc", 3, h);
+  CHECK_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  hex_of(m, strlen(m), h);
+  CHECK_STR(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static void test_sha256_split(void) {
+  /* one million 'a', fed in uneven pieces */
+  gf__sha256 s;
+  unsigned char d[32];
+  char h[65], a[1000];
+  memset(a, 'a', sizeof a);
+  gf__sha256_init(&s);
+  size_t left = 1000000, step = 1;
+  while (left) {
+    size_t n = step < left ? step : left;
+    gf__sha256_update(&s, a, n);
+    left -= n;
+    step = step % 997 + 1;
+  }
+  gf__sha256_final(&s, d);
+  gf_hex_sha256(d, h);
+  CHECK_STR(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+static void test_buf_limit(void) {
+  gf__buf b;
+  gf__buf_init(&b, 8);
+  CHECK_INT(gf__buf_append(&b, "12345678", 8), 0);
+  CHECK_INT(gf__buf_appendc(&b, 'x'), GF_ETOOBIG);
+  CHECK_INT(b.len, 8);
+  CHECK_STR(b.data, "12345678");
+  gf__buf_reset(&b);
+  CHECK_INT(gf__buf_printf(&b, "%d-%s", 42, "ab"), 0);
+  CHECK_STR(b.data, "42-ab");
+  gf__buf_free(&b);
+}
+
+static void test_err_names(void) {
+  CHECK_STR(gf_err_name(GF_ETRUNCATED), "truncated");
+  CHECK_STR(gf_err_name(GF_ERESET), "reset");
+  CHECK_STR(gf_strerror(GF_ECANCELED), "generation was canceled");
+  CHECK_STR(gf_err_name(12345), "unknown");
+  CHECK_STR(gf_err_name(0), "ok");
+}
+
+TEST_MAIN(TEST(test_sha256_vectors), TEST(test_sha256_split),
+          TEST(test_buf_limit), TEST(test_err_names))

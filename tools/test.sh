@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test: installs the packages, builds with -Werror, runs the whole
+# CTest suite (unit, parser split tests, integration over loopback TLS
+# against gemflow-sim, CLI), then the same suite built with ASan+UBSan.
+# GF_TEST_QUICK=1 skips the sanitizer pass.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+GF_DEPS_EXTRA="clang libclang-rt-14-dev" "$top/tools/deps.sh"
+jobs=$(nproc)
+"$top/tools/build.sh" "$top/build"
+(cd "$top/build" && ctest --output-on-failure -j"$jobs" --timeout 900)
+if [ -z "${GF_TEST_QUICK:-}" ]; then
+  "$top/tools/build.sh" "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug \
+    -DGF_SANITIZE=address,undefined
+  (cd "$top/build-asan" && ASAN_OPTIONS=detect_leaks=1 \
+     UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$jobs" --timeout 1800)
+fi

@@ -17,14 +17,20 @@
 typedef struct gf__tls_config gf__tls_config;
 typedef struct gf__tls gf__tls;
 
+/* A config and its sessions belong to one thread (the loop's): they share
+ * one random generator, seeded once per config. */
+
 /* Client config. ca_file NULL: $SSL_CERT_FILE when set, else
  * /etc/ssl/certs/ca-certificates.crt. GF_ECAFILE when it cannot be loaded
  * (*errmsg, when errmsg is not NULL, gets a static explanation). */
 int gf__tls_config_client(gf__tls_config **out, const char *ca_file,
                           const char **errmsg);
-/* Server config from PEM files. */
+/* Server config from PEM files (certificate chain, unencrypted key).
+ * GF_EIO when a file cannot be read, GF_ETLS when it cannot be parsed or
+ * the key is not the certificate's; *errmsg as above. */
 int gf__tls_config_server(gf__tls_config **out, const char *cert_file,
                           const char *key_file, const char **errmsg);
+/* Sessions hold a reference: the config may be freed before them. */
 void gf__tls_config_free(gf__tls_config *cfg);
 
 typedef struct gf__tls_cbs {
@@ -33,11 +39,17 @@ typedef struct gf__tls_cbs {
   /* Decrypted application data. */
   int (*on_plain)(void *ud, const char *p, size_t n);
   /* Handshake finished (status 0) or failed (GF_ETLS, GF_ECERT,
-   * GF_EHOSTNAME). Called once. */
+   * GF_EHOSTNAME, or what on_cipher returned while it ran). Called once.
+   * May be NULL. */
   void (*on_handshake)(void *ud, int status);
 } gf__tls_cbs;
+/* From a callback, gf__tls_write and gf__tls_close may be called; not
+ * gf__tls_feed (GF_EINVAL) nor gf__tls_free. Failures are final: once a
+ * call has failed, every later call returns the same code. */
 
-/* host: the name or IP literal to verify (client), NULL for a server. */
+/* host: the name or IP literal to verify (client), NULL for a server; a
+ * client without a host, or a server with one, is GF_EINVAL. A final dot
+ * ("example.com.") is dropped. */
 int gf__tls_new(gf__tls **out, gf__tls_config *cfg, const char *host,
                 const gf__tls_cbs *cbs, void *ud);
 void gf__tls_free(gf__tls *t);
@@ -48,7 +60,9 @@ int gf__tls_start(gf__tls *t);
  * verification failure, or what a callback returned. After the peer's
  * close_notify, gf__tls_closed() is true and further records are ignored. */
 int gf__tls_feed(gf__tls *t, const char *p, size_t n);
-/* Encrypts application data (handshake must be done). */
+/* Encrypts application data: one on_cipher call per record of up to 16 KiB
+ * of plaintext. GF_EINVAL before the handshake is done or after the peer's
+ * close_notify. */
 int gf__tls_write(gf__tls *t, const char *p, size_t n);
 /* Sends close_notify. */
 int gf__tls_close(gf__tls *t);
@@ -56,15 +70,19 @@ int gf__tls_handshake_done(const gf__tls *t);
 /* The peer sent close_notify. A TCP EOF without it, while a response is
  * still expected, is a truncation. */
 int gf__tls_closed(const gf__tls *t);
-/* A printable explanation of the last failure (verify flags, alert). */
+/* A printable explanation of the last failure (verify flags, alert), ""
+ * when there was none. */
 const char *gf__tls_errmsg(const gf__tls *t);
-/* Negotiated suite name, e.g. "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256". */
+/* Negotiated suite name, e.g. "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256";
+ * NULL until the handshake is done. */
 const char *gf__tls_suite(const gf__tls *t);
 
 /* Test and simulator support: make a CA (EC P-256) and a server certificate
  * signed by it for DNS:localhost, IP:127.0.0.1 and IP:::1 (plus the extra
- * SANs given: names, or IPv4/IPv6 literals), written as PEM files
- * <dir>/ca.pem, <dir>/server.pem, <dir>/server.key. */
+ * SANs given: names, or IPv4/IPv6 literals; 64 SANs at most), valid from an
+ * hour ago for a year, written as PEM files <dir>/ca.pem, <dir>/server.pem,
+ * <dir>/server.key (mode 0600). The CA key is not kept. 0, GF_EINVAL,
+ * GF_EIO (a file could not be written) or GF_ETLS. */
 int gf__tls_make_test_certs(const char *dir, const char *const *extra_sans,
                             size_t n_extra);
 #endif

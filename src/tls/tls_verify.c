@@ -1,0 +1,50 @@
+/* Host checks beyond mbedTLS: a client given an IP literal sends no SNI and
+ * checks the leaf certificate's iPAddress SANs here, since mbedTLS 2.28 only
+ * matches names. mbedTLS 2.28 keeps every SAN entry, iPAddress included, as
+ * raw tagged data in crt->subject_alt_names (the header's comment says
+ * otherwise; the tests prove it), so no DER parsing is needed. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/asn1.h>
+
+#include "gemflow.h"
+#include "tls/tls_int.h"
+
+int gf__tls_parse_host(gf__tls *t, const char *host) {
+  if (!*host)
+    return GF_EINVAL;
+  size_t n = strlen(host);
+  /* "example.com." names the same host, but neither SNI (RFC 6066) nor
+   * mbedTLS's name match takes the final dot. */
+  if (n > 1 && host[n - 1] == '.')
+    n--;
+  t->host = malloc(n + 1);
+  if (!t->host)
+    return GF_ENOMEM;
+  memcpy(t->host, host, n);
+  t->host[n] = '\0';
+  if (inet_pton(AF_INET, t->host, t->ip) == 1)
+    t->ip_len = 4;
+  else if (inet_pton(AF_INET6, t->host, t->ip) == 1)
+    t->ip_len = 16;
+  return 0;
+}
+
+/* Runs for every certificate of the chain while mbedTLS verifies it; only
+ * the leaf (depth 0) names the server. A miss is reported as mbedTLS
+ * reports a name mismatch, so the handshake fails the same way, with a
+ * bad_certificate alert to the server. */
+int gf__tls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth,
+                      uint32_t *flags) {
+  const gf__tls *t = ctx;
+  if (depth != 0)
+    return 0;
+  for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s; s = s->next)
+    if (s->buf.p && s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) &&
+        s->buf.len == t->ip_len && memcmp(s->buf.p, t->ip, t->ip_len) == 0)
+      return 0;
+  *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  return 0;
+}

@@ -22,11 +22,17 @@ struct gf__buf;
 
 /* ---- requests ---- */
 /* The request body and the target path:
- * "/v1beta/models/<model>:streamGenerateContent" + ("?alt=sse" if use_sse).
- * The caller appends the key parameter when it goes in the query. */
+ * "/v1beta/models/<model>:streamGenerateContent" + ("?alt=sse" if use_sse),
+ * the model percent-encoded except for A-Z a-z 0-9 - . _ ~. Both are
+ * APPENDED to what body and target hold (so a base path may go first).
+ * The caller appends the key parameter when it goes in the query.
+ * GF_EINVAL without a prompt, or when the ratio or size does not suit the
+ * model set after them (and passthrough is off). */
 int gf__gemini_build(const gf_request *req, int use_sse, struct gf__buf *body,
                      struct gf__buf *target);
 const char *gf__gemini_model(const gf_request *req);
+/* A deep copy (reference images included); NULL on ENOMEM. */
+gf_request *gf__request_dup(const gf_request *req);
 
 /* ---- errors ---- */
 typedef struct gf__api_error {
@@ -38,8 +44,11 @@ typedef struct gf__api_error {
 } gf__api_error;
 
 void gf__api_error_free(gf__api_error *e);
-/* Parses a Google error body {"error": {...}}. 0 when it was one; GF_EJSON
- * otherwise (e is then zeroed, retry_delay_s -1). */
+/* Parses a Google error body {"error": {...}} (also: that object as the
+ * first element of an array; "error" as a bare string, taken as the
+ * message; "code" as a numeric string). 0 when it was one; GF_EJSON
+ * otherwise (e is then zeroed, retry_delay_s -1). n bytes are read, no NUL
+ * needed. */
 int gf__gemini_parse_error(const char *json, size_t n, gf__api_error *e);
 
 /* ---- response events ---- */
@@ -70,7 +79,25 @@ typedef struct gf__gem_summary {
 
 typedef struct gf__evdec gf__evdec;
 
-/* max_event_bytes 0 means 4 MiB. */
+/* Details the callers rely on:
+ * - Any callback may be NULL; a non-zero return stops the decoder: that
+ *   value is returned, then again by every later call (errors are sticky).
+ * - Image callbacks fire while the event streams, for an inlineData (or
+ *   inline_data) object in any element of candidates[].content.parts[];
+ *   text callbacks and on_usage fire when the event's object has closed,
+ *   for candidates[0] only. So within one event an image's callbacks come
+ *   before the text parts' callbacks.
+ * - An image is a data string that decodes to at least one byte: "" is no
+ *   image (no callbacks, not counted). on_image_begin comes once the first
+ *   12 bytes are decoded (or the string ended); on_image_data blocks are
+ *   1..48 KiB, never empty. A part holding two data strings is GF_EJSON.
+ * - on_usage fires when usageMetadata holds at least one of the four
+ *   counts; counts present replace the ones before, absent ones are kept.
+ * - Text parts with "thought": true (the JSON literal) go to on_thought,
+ *   other non-empty texts to on_text.
+ * - An event of whitespace only is ignored. The response object must be a
+ *   JSON object in strict JSON syntax, at most 32 levels deep.
+ * max_event_bytes 0 means 4 MiB. */
 gf__evdec *gf__evdec_new(const gf__ev_cbs *cbs, void *ud,
                          size_t max_event_bytes);
 void gf__evdec_free(gf__evdec *d);
@@ -78,23 +105,30 @@ const gf__gem_summary *gf__evdec_summary(const gf__evdec *d);
 
 /* SSE mode: the bytes of one event's data, in pieces, then event_end.
  * Returns 0, GF_EJSON, GF_EB64, GF_ETOOBIG, GF_EAPI (the event was an
- * {"error": ...} object: see the summary), or what a callback returned. */
+ * {"error": ...} object: see the summary), GF_ENOMEM, or what a callback
+ * returned. The first call of either mode fixes the decoder's mode; a call
+ * of the other mode is GF_EINVAL. The first error in byte order is the one
+ * reported, whatever the split points. */
 int gf__evdec_event_feed(gf__evdec *d, const char *p, size_t n);
 int gf__evdec_event_end(gf__evdec *d);
 /* Whether the event being fed so far is one whole JSON value (for an event
  * that the stream ended without a blank line after). */
 int gf__evdec_event_complete(const gf__evdec *d);
 /* A line of the SSE stream that was no SSE field (a raw, pretty-printed
- * error object written without "data:"). Gathered, bounded, read by
- * gf__evdec_finish. */
+ * error object written without "data:"). Gathered (joined with LF) up to
+ * 64 KiB, GF_ETOOBIG past that; read by gf__evdec_finish. */
 int gf__evdec_raw_line(gf__evdec *d, const char *line, size_t n);
 
 /* JSON-array mode (Content-Type: application/json): the body as it comes:
- * "[{...},\r\n{...}]", or a single top-level object. Objects are events. */
+ * "[{...},\r\n{...}]", or top-level objects one after the other (one, in
+ * practice: an error object). Each object is an event, read as it closes.
+ * Any other element is GF_EJSON. */
 int gf__evdec_array_feed(gf__evdec *d, const char *p, size_t n);
 
-/* End of the body, either mode. Checks the array closed (GF_ETRUNCATED if
- * not) and parses gathered raw lines as an error object (GF_EAPI). */
+/* End of the body, either mode. Gathered raw lines that are not blank are
+ * parsed as an error object: GF_EAPI (in the summary), or GF_EJSON when
+ * they are not one. Otherwise GF_ETRUNCATED when an event was left open
+ * (SSE) or the array or an object is unclosed (array; an empty body is 0). */
 int gf__evdec_finish(gf__evdec *d);
 
 /* Success is finishReason STOP and an image (final_images > 0, or images >

@@ -1,0 +1,217 @@
+/* Large images through the event decoder: a 6 MB image arrives byte-exact
+ * (sha256) in pieces of every usual size, in SSE and JSON-array mode, with
+ * and without escaped slashes, while the small-event buffer stays at 64 KiB
+ * and every on_image_data block is bounded. */
+#include "b64/b64.h"
+#include "common/buf.h"
+#include "common/sha256.h"
+#include "gemini/gemini_int.h"
+#include "test.h"
+
+typedef struct sink {
+  gf__sha256 sha;
+  uint64_t bytes;
+  int begins, ends, datas, max_block, thoughts, usages;
+  char mime[32], end_mime[32];
+  uint64_t end_bytes;
+} sink;
+
+static int on_thought(void *ud, const char *t, size_t n) {
+  ((sink *)ud)->thoughts++;
+  return 0;
+}
+static int on_begin(void *ud, const char *mime, int thought) {
+  sink *s = ud;
+  s->begins++;
+  snprintf(s->mime, sizeof s->mime, "%s", mime ? mime : "-");
+  return 0;
+}
+static int on_data(void *ud, const unsigned char *p, size_t n) {
+  sink *s = ud;
+  gf__sha256_update(&s->sha, p, n);
+  s->bytes += n;
+  s->datas++;
+  if ((int)n > s->max_block)
+    s->max_block = (int)n;
+  return n ? 0 : GF_EINVAL;
+}
+static int on_end(void *ud, const char *mime, int thought, uint64_t bytes) {
+  sink *s = ud;
+  s->ends++;
+  s->end_bytes = bytes;
+  snprintf(s->end_mime, sizeof s->end_mime, "%s", mime ? mime : "-");
+  return 0;
+}
+static int on_usage(void *ud, const gf_usage *u) {
+  ((sink *)ud)->usages++;
+  return 0;
+}
+static const gf__ev_cbs cbs = {on_thought, NULL,   on_begin,
+                               on_data,    on_end, on_usage};
+
+/* Noise that does not compress, behind a PNG signature. */
+static unsigned char *make_image(size_t n) {
+  unsigned char *img = malloc(n);
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    img[i] = (unsigned char)(x >> 24);
+  }
+  memcpy(img, "\x89PNG\r\n\x1a\n", 8);
+  return img;
+}
+
+/* The image event; with slash_escape every '/' of the base64 is "\/", as
+ * some JSON writers do. */
+static char *make_event(const unsigned char *img, size_t n, int slash_escape,
+                        size_t *len) {
+  char *b64 = malloc(GF_B64_ENC_LEN(n) + 1);
+  size_t bl = gf__b64_encode(img, n, b64);
+  gf__buf ev;
+  gf__buf_init(&ev, 0);
+  gf__buf_printf(&ev,
+                 "{\"candidates\":[{\"content\":{\"role\":\"model\","
+                 "\"parts\":[{\"text\":\"Here it is\",\"thought\":true},"
+                 "{\"inlineData\":{\"mimeType\":\"image/png\",\"data\":\"");
+  for (size_t i = 0; i < bl;) {
+    size_t j = i;
+    while (j < bl && (!slash_escape || b64[j] != '/'))
+      j++;
+    gf__buf_append(&ev, b64 + i, j - i);
+    if (j < bl)
+      gf__buf_append(&ev, "\\/", 2);
+    i = j + (j < bl);
+  }
+  gf__buf_printf(&ev, "\"}}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":"
+                      "{\"promptTokenCount\":8,\"candidatesTokenCount\":1120,"
+                      "\"totalTokenCount\":1392,\"thoughtsTokenCount\":264},"
+                      "\"modelVersion\":\"gemini-3-pro-image-preview\"}");
+  free(b64);
+  return gf__buf_steal(&ev, len);
+}
+
+static void digest(const void *p, size_t n, unsigned char out[32]) {
+  gf__sha256 s;
+  gf__sha256_init(&s);
+  gf__sha256_update(&s, p, n);
+  gf__sha256_final(&s, out);
+}
+
+/* Feeds ev in pieces of chunk bytes (array: wrapped in "[...]" and fed as
+ * a body) and checks what came out against want. */
+static void check_feed(const char *ev, size_t len, size_t chunk, int array,
+                       const unsigned char want[32], uint64_t nbytes) {
+  sink s = {0};
+  gf__sha256_init(&s.sha);
+  gf__evdec *d = gf__evdec_new(&cbs, &s, 64 * 1024);
+  int rc = array ? gf__evdec_array_feed(d, "[\r\n", 3) : 0;
+  for (size_t i = 0; i < len && !rc; i += chunk) {
+    size_t k = len - i < chunk ? len - i : chunk;
+    rc = array ? gf__evdec_array_feed(d, ev + i, k)
+               : gf__evdec_event_feed(d, ev + i, k);
+  }
+  if (!rc)
+    rc = array ? gf__evdec_array_feed(d, "\r\n]", 3) : gf__evdec_event_end(d);
+  if (!rc)
+    rc = gf__evdec_finish(d);
+  if (rc)
+    fprintf(stderr, "chunk %zu array %d: %s\n", chunk, array, gf_err_name(rc));
+  CHECK_INT(rc, 0);
+  unsigned char got[32];
+  gf__sha256_final(&s.sha, got);
+  CHECK_MEM(got, 32, want, 32);
+  CHECK_INT(s.bytes, nbytes);
+  CHECK_INT(s.begins, 1);
+  CHECK_INT(s.ends, 1);
+  CHECK_INT(s.end_bytes, nbytes);
+  CHECK_STR(s.mime, "image/png");
+  CHECK_STR(s.end_mime, "image/png");
+  CHECK_INT(s.thoughts, 1);
+  CHECK_INT(s.usages, 1);
+  CHECK(s.max_block <= GF__IMG_OUT);
+  /* the small-event copy never held the image */
+  CHECK(d->ev.cap <= 64 * 1024 + 1);
+  const gf__gem_summary *sum = gf__evdec_summary(d);
+  CHECK_INT(sum->final_images, 1);
+  CHECK_INT(gf__gemini_verdict(sum), 0);
+  CHECK_INT(sum->usage.total_tokens, 1392);
+  gf__evdec_free(d);
+}
+
+static void test_6mb_image(void) {
+  size_t n = 6 * 1024 * 1024 + 1; /* not a multiple of 3: padded base64 */
+  unsigned char *img = make_image(n), want[32];
+  digest(img, n, want);
+  size_t len;
+  char *ev = make_event(img, n, 0, &len);
+  CHECK(len > 8 * 1024 * 1024);
+  static const size_t chunks[] = {16384, 65536, 7919, 1 << 20, (size_t)-1};
+  for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+    size_t c = chunks[i] == (size_t)-1 ? len : chunks[i];
+    check_feed(ev, len, c, 0, want, n);
+  }
+  check_feed(ev, len, 16384, 1, want, n);
+  free(ev);
+  free(img);
+}
+
+static void test_6mb_escaped_slashes(void) {
+  size_t n = 6 * 1024 * 1024;
+  unsigned char *img = make_image(n), want[32];
+  digest(img, n, want);
+  size_t len;
+  char *ev = make_event(img, n, 1, &len);
+  check_feed(ev, len, 4093, 0, want, n); /* escapes split across pieces */
+  check_feed(ev, len, len, 0, want, n);
+  check_feed(ev, len, 65536, 1, want, n);
+  free(ev);
+  free(img);
+}
+
+static void test_byte_by_byte(void) {
+  size_t n = 100 * 1000;
+  unsigned char *img = make_image(n), want[32];
+  digest(img, n, want);
+  size_t len;
+  char *ev = make_event(img, n, 1, &len);
+  check_feed(ev, len, 1, 0, want, n);
+  check_feed(ev, len, 3, 1, want, n);
+  free(ev);
+  free(img);
+}
+
+/* An image at every split point: small enough to afford it. */
+static void test_every_split(void) {
+  size_t n = 700;
+  unsigned char *img = make_image(n), want[32];
+  digest(img, n, want);
+  size_t len;
+  char *ev = make_event(img, n, 1, &len);
+  for (size_t k = 1; k < len; k++) {
+    sink s = {0};
+    gf__sha256_init(&s.sha);
+    gf__evdec *d = gf__evdec_new(&cbs, &s, 1024);
+    int rc = gf__evdec_event_feed(d, ev, k);
+    if (!rc)
+      rc = gf__evdec_event_feed(d, ev + k, len - k);
+    if (!rc)
+      rc = gf__evdec_event_end(d);
+    unsigned char got[32];
+    gf__sha256_final(&s.sha, got);
+    int bad = rc != 0 || memcmp(got, want, 32) != 0 || s.begins != 1 ||
+              s.ends != 1 || s.end_bytes != n;
+    if (bad)
+      fprintf(stderr, "split at %zu: %s\n", k, gf_err_name(rc));
+    CHECK(!bad);
+    gf__evdec_free(d);
+    if (bad)
+      break;
+  }
+  free(ev);
+  free(img);
+}
+
+TEST_MAIN(TEST(test_6mb_image), TEST(test_6mb_escaped_slashes),
+          TEST(test_byte_by_byte), TEST(test_every_split))

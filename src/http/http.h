@@ -4,23 +4,35 @@
  *
  * Header names and values may arrive in any number of pieces; they are
  * gathered (bounded by GF_HTTP_MAX_HEADER bytes per name+value and
- * GF_HTTP_MAX_HEADERS headers, GF_ETOOBIG past that) and reported whole. */
+ * GF_HTTP_MAX_HEADERS headers, GF_ETOOBIG past that) and reported whole:
+ * the value without its leading and trailing whitespace, name and value
+ * each NUL-terminated (the lengths exclude the NUL). A request target is
+ * bounded by GF_HTTP_MAX_HEADER too.
+ *
+ * Callbacks return 0 to go on; any other value stops the parser and is
+ * returned as is by the feed (and by every later call: errors are sticky).
+ * Do not free a parser from inside its own callback. */
 #ifndef GF_HTTP_H
 #define GF_HTTP_H
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
+
 #define GF_HTTP_MAX_HEADER (16 * 1024)
 #define GF_HTTP_MAX_HEADERS 128
-
-struct gf__buf;
 
 typedef struct gf__http_header {
   const char *name, *value;
 } gf__http_header;
 
 /* "POST /path?query HTTP/1.1\r\nHost: ...\r\n" + headers + Content-Length +
- * blank line. The body is sent separately. */
+ * blank line. The body is sent separately. Content-Length is left out for a
+ * GET or HEAD without a body. GF_EINVAL (out unchanged) for a method that is
+ * not a token, a target or host with spaces or control characters, a header
+ * name that is not a token, a value with control characters other than tab,
+ * or a Host, Content-Length or Transfer-Encoding header among hdrs (this
+ * function writes those itself). */
 int gf__http_write_request(struct gf__buf *out, const char *method,
                            const char *target, const char *host,
                            const gf__http_header *hdrs, size_t nhdrs,
@@ -28,13 +40,15 @@ int gf__http_write_request(struct gf__buf *out, const char *method,
 
 /* ---- response parser (client) ---- */
 typedef struct gf__http_resp_cbs {
-  /* Each complete header, in order. name as received (compare
-   * case-insensitively). */
+  /* Each complete header of the final response, in order. name as received
+   * (compare case-insensitively). Headers of 1xx responses and trailers
+   * after a chunked body are parsed and bounded but not reported. */
   int (*on_header)(void *ud, const char *name, size_t nlen, const char *value,
                    size_t vlen);
   /* After the last header. status is the HTTP status code. */
   int (*on_headers_done)(void *ud, int status);
-  /* De-chunked body bytes. */
+  /* De-chunked body bytes (n > 0). 1xx, 204 and 304 responses have no
+   * body, whatever their headers say (RFC 9110 6.4.1). */
   int (*on_body)(void *ud, const char *p, size_t n);
   /* The message ended (Content-Length reached, last chunk, or close after a
    * close-delimited body via gf__http_resp_eof). */
@@ -48,15 +62,22 @@ void gf__http_resp_free(gf__http_resp *r);
 /* Feeds bytes. Returns 0, GF_EHTTP for malformed input, GF_ETOOBIG for an
  * over-long header, or the non-zero value a callback returned. Bytes after
  * the end of the message are ignored (one response per request here). 1xx
- * interim responses are skipped. */
+ * interim responses are skipped; a 101 (we never ask to switch protocols),
+ * a status below 100 and an empty header name are GF_EHTTP. When a header
+ * is both over-long and malformed, which of GF_ETOOBIG and GF_EHTTP is
+ * reported depends on how the bytes were split. */
 int gf__http_resp_feed(gf__http_resp *r, const char *p, size_t n);
 /* The connection ended. 0 when the message is complete (a close-delimited
- * body ends here, calling on_complete), GF_ETRUNCATED when it is not. */
+ * body ends here, calling on_complete, whose non-zero return is returned),
+ * GF_ETRUNCATED when it is not (nothing received, inside the headers, a
+ * chunked body or before Content-Length is reached), or the earlier error.
+ * Later feeds return the same. */
 int gf__http_resp_eof(gf__http_resp *r);
 /* A short, printable reason for the last GF_EHTTP (never NULL). */
 const char *gf__http_resp_errmsg(const gf__http_resp *r);
 
 /* ---- request parser (server side, the simulator) ---- */
+/* As for responses; trailers after a chunked body are not reported. */
 typedef struct gf__http_req_cbs {
   int (*on_header)(void *ud, const char *name, size_t nlen, const char *value,
                    size_t vlen);
@@ -69,24 +90,57 @@ typedef struct gf__http_req_cbs {
 typedef struct gf__http_req gf__http_req;
 gf__http_req *gf__http_req_new(const gf__http_req_cbs *cbs, void *ud);
 void gf__http_req_free(gf__http_req *r);
-/* Several requests on one connection (keep-alive) are parsed in turn. */
+/* Several requests on one connection (keep-alive) are parsed in turn.
+ * Bytes after a request that does not keep the connection alive are
+ * ignored. An Upgrade request is parsed as a plain request and what follows
+ * as the next request (the upgrade is never taken). Returns 0, GF_EHTTP,
+ * GF_ETOOBIG or a callback's non-zero value. */
 int gf__http_req_feed(gf__http_req *r, const char *p, size_t n);
-/* Whether the client asked to keep the connection open after this one. */
+/* Whether the client asked to keep the connection open after this one
+ * (valid from on_headers_done of a request on). */
 int gf__http_req_keep_alive(const gf__http_req *r);
 
 /* ---- response writing (server side) ---- */
 /* "HTTP/1.1 <status> <reason>\r\n" + headers + blank line. When
  * content_length < 0 the body is chunked ("Transfer-Encoding: chunked" is
- * added); otherwise "Content-Length" is. */
+ * added); otherwise "Content-Length" is; neither for 1xx, 204 and 304,
+ * which have no body. GF_EINVAL (out unchanged) for a status outside
+ * 100..999 or headers as for gf__http_write_request (Content-Length and
+ * Transfer-Encoding among hdrs). */
 int gf__http_write_response_head(struct gf__buf *out, int status,
                                  const gf__http_header *hdrs, size_t nhdrs,
                                  int64_t content_length);
-/* One chunk ("<hex>\r\n" data "\r\n"); n == 0 writes the last chunk. */
+/* One chunk ("<hex>\r\n" data "\r\n"); n == 0 writes the last chunk
+ * ("0\r\n\r\n", no trailers). */
 int gf__http_write_chunk(struct gf__buf *out, const char *p, size_t n);
+/* The reason phrase ("Too Many Requests"); for an unknown code, its class's
+ * ("Client Error"). Never NULL. */
 const char *gf__http_reason(int status);
 
 /* Retry-After: delta-seconds or an HTTP-date (IMF-fixdate, RFC 850 and
  * asctime forms). Seconds from now (never negative), or -1 when the value
- * is neither. now is the current Unix time. */
+ * is neither. now is the current Unix time. Surrounding whitespace is
+ * ignored; delta-seconds saturate at 2^31; day and month names match
+ * case-insensitively and the day name is not checked against the date. */
 double gf__http_parse_retry_after(const char *value, size_t n, double now);
+
+/* ---- internal to src/http: header gathering shared by both parsers ---- */
+typedef struct gf__http_gather {
+  gf__buf buf;     /* name '\0' value, bounded */
+  size_t nlen;     /* name length, once the name is complete */
+  int state;       /* where in the header we are (gather.c) */
+  unsigned count;  /* headers in this message so far */
+} gf__http_gather;
+
+void gf__http_gather_init(gf__http_gather *g);
+void gf__http_gather_free(gf__http_gather *g);
+/* A new message: the header count starts again. */
+void gf__http_gather_begin(gf__http_gather *g);
+int gf__http_gather_name(gf__http_gather *g, const char *p, size_t n);
+int gf__http_gather_name_done(gf__http_gather *g);
+int gf__http_gather_value(gf__http_gather *g, const char *p, size_t n);
+/* The header is whole: trims the value and hands out both parts (valid
+ * until the next piece). GF_ETOOBIG past GF_HTTP_MAX_HEADERS. */
+int gf__http_gather_value_done(gf__http_gather *g, gf__http_header *h,
+                               size_t *nlen, size_t *vlen);
 #endif

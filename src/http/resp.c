@@ -1,0 +1,217 @@
+/* The client's response parser: llhttp underneath, one final response per
+ * parser. llhttp parses 1xx responses as messages of their own and goes on
+ * to the next; we stay silent for those and pause llhttp when the final
+ * response ends, which is how the bytes after it are ignored. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <llhttp.h>
+
+#include "gemflow.h"
+#include "http/http.h"
+
+struct gf__http_resp {
+  llhttp_t p;
+  gf__http_resp_cbs cbs;
+  void *ud;
+  gf__http_gather g;
+  int err;        /* sticky: once set, every call returns it */
+  int final_seen; /* the final (non-1xx) response's headers are done */
+  int done;       /* the final response is complete */
+  char msg[128];
+};
+
+static const llhttp_settings_t gf__resp_settings;
+
+gf__http_resp *gf__http_resp_new(const gf__http_resp_cbs *cbs, void *ud) {
+  gf__http_resp *r = calloc(1, sizeof *r);
+  if (!r)
+    return NULL;
+  if (cbs)
+    r->cbs = *cbs;
+  r->ud = ud;
+  gf__http_gather_init(&r->g);
+  llhttp_init(&r->p, HTTP_RESPONSE, &gf__resp_settings);
+  /* An "HTTP/1.0 1xx" or a "Connection: close" on an interim response
+   * would otherwise make llhttp drop the final response that follows. */
+  llhttp_set_lenient_keep_alive(&r->p, 1);
+  r->p.data = r;
+  snprintf(r->msg, sizeof r->msg, "no error");
+  return r;
+}
+
+void gf__http_resp_free(gf__http_resp *r) {
+  if (!r)
+    return;
+  gf__http_gather_free(&r->g);
+  free(r);
+}
+
+static int fail_llhttp(gf__http_resp *r, llhttp_errno_t e);
+
+int gf__http_resp_feed(gf__http_resp *r, const char *p, size_t n) {
+  if (r->err)
+    return r->err;
+  if (r->done || n == 0)
+    return 0;
+  llhttp_errno_t e = llhttp_execute(&r->p, p, n);
+  if (r->err) /* set by one of our callbacks, whatever llhttp says */
+    return r->err;
+  if (r->done) /* paused at the end of the final response */
+    return 0;
+  if (e != HPE_OK)
+    return fail_llhttp(r, e);
+  return 0;
+}
+
+int gf__http_resp_eof(gf__http_resp *r) {
+  if (r->err)
+    return r->err;
+  if (r->done)
+    return 0;
+  if (r->final_seen && llhttp_message_needs_eof(&r->p)) {
+    /* a close-delimited body: the end of the connection ends it, and
+     * llhttp_finish calls on_message_complete for us */
+    llhttp_finish(&r->p);
+    if (r->err)
+      return r->err;
+    if (r->done)
+      return 0;
+  }
+  r->err = GF_ETRUNCATED;
+  snprintf(r->msg, sizeof r->msg, "connection closed inside the response");
+  return r->err;
+}
+
+const char *gf__http_resp_errmsg(const gf__http_resp *r) { return r->msg; }
+
+/* ---- llhttp callbacks ---- */
+
+static gf__http_resp *of(llhttp_t *p) { return p->data; }
+
+/* Keeps rc for the caller. Span callbacks stop llhttp with HPE_USER; the
+ * others may only return 0, HPE_PAUSED or an error, so they pause (and the
+ * sticky rc makes sure nobody resumes). */
+static int stop_span(gf__http_resp *r, int rc) {
+  r->err = rc;
+  return HPE_USER;
+}
+
+static int stop(gf__http_resp *r, int rc) {
+  r->err = rc;
+  return HPE_PAUSED;
+}
+
+static void copy_printable(char *dst, size_t cap, const char *src) {
+  size_t i = 0;
+  for (; src && src[i] && i + 1 < cap; i++)
+    dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+  dst[i] = '\0';
+}
+
+static int fail_llhttp(gf__http_resp *r, llhttp_errno_t e) {
+  char reason[96];
+  copy_printable(reason, sizeof reason, llhttp_get_error_reason(&r->p));
+  snprintf(r->msg, sizeof r->msg, "%s: %s", llhttp_errno_name(e), reason);
+  r->err = GF_EHTTP;
+  return r->err;
+}
+
+static int interim(llhttp_t *p) { return p->status_code / 100 == 1; }
+
+static int on_message_begin(llhttp_t *p) {
+  gf__http_gather_begin(&of(p)->g);
+  return 0;
+}
+
+static int on_status_complete(llhttp_t *p) {
+  /* llhttp takes any three digits; a class below 1 has no meaning */
+  if (p->status_code >= 100)
+    return 0;
+  snprintf(of(p)->msg, sizeof of(p)->msg, "status %03d", p->status_code);
+  return stop(of(p), GF_EHTTP);
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t n) {
+  int rc = gf__http_gather_name(&of(p)->g, at, n);
+  return rc ? stop_span(of(p), rc) : 0;
+}
+
+static int on_header_field_complete(llhttp_t *p) {
+  int rc = gf__http_gather_name_done(&of(p)->g);
+  if (rc == GF_EHTTP)
+    snprintf(of(p)->msg, sizeof of(p)->msg, "empty header name");
+  return rc ? stop(of(p), rc) : 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t n) {
+  int rc = gf__http_gather_value(&of(p)->g, at, n);
+  return rc ? stop_span(of(p), rc) : 0;
+}
+
+static int on_header_value_complete(llhttp_t *p) {
+  gf__http_resp *r = of(p);
+  gf__http_header h;
+  size_t nlen, vlen;
+  int rc = gf__http_gather_value_done(&r->g, &h, &nlen, &vlen);
+  if (rc)
+    return stop(r, rc);
+  if (r->final_seen || interim(p) || !r->cbs.on_header)
+    return 0; /* a trailer, or a header of a 1xx */
+  rc = r->cbs.on_header(r->ud, h.name, nlen, h.value, vlen);
+  return rc ? stop(r, rc) : 0;
+}
+
+/* RFC 9110 6.4.1: 1xx, 204 and 304 responses have no content, whatever
+ * their Content-Length or Transfer-Encoding say; llhttp would read one. */
+static int bodiless(int status) {
+  return status / 100 == 1 || status == 204 || status == 304;
+}
+
+static int on_headers_complete(llhttp_t *p) {
+  gf__http_resp *r = of(p);
+  if (p->status_code == 101) {
+    snprintf(r->msg, sizeof r->msg, "unexpected 101 Switching Protocols");
+    return stop(r, GF_EHTTP);
+  }
+  if (!interim(p)) {
+    r->final_seen = 1;
+    int rc = r->cbs.on_headers_done
+                 ? r->cbs.on_headers_done(r->ud, p->status_code)
+                 : 0;
+    if (rc)
+      return stop(r, rc);
+  }
+  return bodiless(p->status_code) ? 1 : 0; /* 1: llhttp skips the body */
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t n) {
+  gf__http_resp *r = of(p);
+  if (n == 0) /* llhttp does not seem to, but the contract forbids it */
+    return 0;
+  int rc = r->cbs.on_body ? r->cbs.on_body(r->ud, at, n) : 0;
+  return rc ? stop_span(r, rc) : 0;
+}
+
+static int on_message_complete(llhttp_t *p) {
+  gf__http_resp *r = of(p);
+  if (!r->final_seen)
+    return 0; /* a 1xx ended: the final response follows */
+  r->done = 1;
+  int rc = r->cbs.on_complete ? r->cbs.on_complete(r->ud) : 0;
+  if (rc)
+    r->err = rc;
+  return HPE_PAUSED; /* whatever follows is not ours */
+}
+
+static const llhttp_settings_t gf__resp_settings = {
+    .on_message_begin = on_message_begin,
+    .on_status_complete = on_status_complete,
+    .on_header_field = on_header_field,
+    .on_header_field_complete = on_header_field_complete,
+    .on_header_value = on_header_value,
+    .on_header_value_complete = on_header_value_complete,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};

@@ -1,0 +1,219 @@
+/* The file sink: temporary files, result choice, atomic naming, cleanup;
+ * image dimensions from headers; key redaction. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client/client.h"
+#include "client/sink.h"
+#include "test.h"
+
+static char dir[256];
+
+static int count_files(void) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+  closedir(d);
+  return n;
+}
+
+static void clear_dir(void) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char p[600];
+  while ((e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+      unlink(p);
+    }
+  closedir(d);
+}
+
+static const unsigned char png_head[24] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a,
+                                           0x1a, 0x0a, 0,   0,   0,    13,
+                                           'I',  'H',  'D', 'R', 0,    0,
+                                           0x05, 0x60, 0,   0,   0x03, 0x00};
+
+static void put_image(gf__sink *s, const char *mime, int thought, char fill,
+                      size_t n) {
+  CHECK_INT(gf__sink_begin(s, NULL), 0);
+  CHECK_INT(gf__sink_write(s, png_head, sizeof png_head), 0);
+  unsigned char *b = malloc(n);
+  memset(b, fill, n);
+  CHECK_INT(gf__sink_write(s, b, n), 0);
+  free(b);
+  CHECK_INT(gf__sink_end(s, mime, thought), 0);
+}
+
+static void sync_cb(void *ud, int st) { *(int *)ud = st + 1000; }
+
+static int sync_now(gf__sink *s) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int st = -1;
+  int rc = gf__sink_sync(s, &loop, sync_cb, &st);
+  if (rc == 0) {
+    uv_run(&loop, UV_RUN_DEFAULT);
+    rc = st - 1000;
+  }
+  uv_loop_close(&loop);
+  return rc;
+}
+
+static void test_final_beats_thought(void) {
+  clear_dir();
+  gf__sink s;
+  CHECK_INT(gf__sink_init(&s, NULL, dir, "pic"), 0);
+  put_image(&s, "image/png", 1, 'a', 1000);
+  put_image(&s, "image/png", 0, 'b', 2000);
+  put_image(&s, "image/png", 1, 'c', 3000); /* a late draft */
+  int fb;
+  const gf__img *img = gf__sink_result(&s, &fb);
+  CHECK(img != NULL);
+  CHECK_INT(fb, 0);
+  CHECK_INT(img->bytes, 2024);
+  CHECK_INT(img->width, 1376);
+  CHECK_INT(img->height, 768);
+  CHECK_INT(count_files(), 2); /* the final and the last draft, as temps */
+  CHECK_INT(sync_now(&s), 0);
+  CHECK_INT(gf__sink_publish(&s), 0);
+  char want[600];
+  snprintf(want, sizeof want, "%s/pic.png", dir);
+  CHECK_STR(s.file, want);
+  CHECK_INT(count_files(), 1);
+  struct stat st;
+  CHECK_INT(stat(want, &st), 0);
+  CHECK_INT(st.st_size, 2024);
+  gf__sink_free(&s);
+}
+
+static void test_suffix_never_overwrites(void) {
+  clear_dir();
+  for (int i = 0; i < 3; i++) {
+    gf__sink s;
+    CHECK_INT(gf__sink_init(&s, NULL, dir, "same"), 0);
+    put_image(&s, "image/jpeg", 0, (char)('x' + i), 10);
+    CHECK_INT(sync_now(&s), 0);
+    CHECK_INT(gf__sink_publish(&s), 0);
+    char want[600];
+    if (i == 0)
+      snprintf(want, sizeof want, "%s/same.jpg", dir);
+    else
+      snprintf(want, sizeof want, "%s/same-%d.jpg", dir, i);
+    CHECK_STR(s.file, want);
+    gf__sink_free(&s);
+  }
+  CHECK_INT(count_files(), 3);
+}
+
+static void test_out_path_replaced(void) {
+  clear_dir();
+  char path[600];
+  snprintf(path, sizeof path, "%s/out.png", dir);
+  FILE *f = fopen(path, "w");
+  fputs("old", f);
+  fclose(f);
+  gf__sink s;
+  CHECK_INT(gf__sink_init(&s, path, NULL, NULL), 0);
+  put_image(&s, "image/png", 0, 'z', 100);
+  CHECK_INT(count_files(), 2); /* old file untouched until success */
+  CHECK_INT(sync_now(&s), 0);
+  CHECK_INT(gf__sink_publish(&s), 0);
+  struct stat st;
+  CHECK_INT(stat(path, &st), 0);
+  CHECK_INT(st.st_size, 124);
+  CHECK_INT(count_files(), 1);
+  gf__sink_free(&s);
+}
+
+static void test_discard_leaves_nothing(void) {
+  clear_dir();
+  char path[600];
+  snprintf(path, sizeof path, "%s/never.png", dir);
+  gf__sink s;
+  CHECK_INT(gf__sink_init(&s, path, NULL, NULL), 0);
+  put_image(&s, "image/png", 0, 'q', 100);
+  CHECK_INT(gf__sink_begin(&s, "image/png"), 0); /* one in flight */
+  CHECK_INT(gf__sink_write(&s, png_head, 10), 0);
+  CHECK_INT(count_files(), 2);
+  gf__sink_discard(&s);
+  CHECK_INT(count_files(), 0);
+  gf__sink_free(&s);
+}
+
+static void test_thought_fallback(void) {
+  clear_dir();
+  gf__sink s;
+  CHECK_INT(gf__sink_init(&s, NULL, NULL, NULL), 0); /* no files */
+  put_image(&s, NULL, 1, 'a', 10);
+  int fb;
+  const gf__img *img = gf__sink_result(&s, &fb);
+  CHECK(img != NULL);
+  CHECK_INT(fb, 1);
+  CHECK_STR(img->mime, "image/png"); /* told by the magic bytes */
+  CHECK_INT(sync_now(&s), 1);        /* nothing to sync */
+  CHECK_INT(count_files(), 0);
+  gf__sink_free(&s);
+}
+
+static void test_unwritable_dir(void) {
+  gf__sink s;
+  CHECK_INT(gf__sink_init(&s, NULL, "/nonexistent/dir", NULL), 0);
+  CHECK_INT(gf__sink_begin(&s, "image/png"), GF_EIO);
+  CHECK(strstr(s.err, "No such file") != NULL);
+  gf__sink_free(&s);
+}
+
+static void test_dims(void) {
+  unsigned w, h;
+  CHECK_INT(gf__img_dims(png_head, sizeof png_head, &w, &h), 0);
+  CHECK_INT(w, 1376);
+  CHECK_INT(h, 768);
+  static const unsigned char jpg[] = {
+      0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 1, 2, 0xFF, 0xFF, 0xC0, 0, 11, 8,
+      0x03, 0x00, 0x04, 0x00, 3, 1, 0x22, 0};
+  CHECK_INT(gf__img_dims(jpg, sizeof jpg, &w, &h), 0);
+  CHECK_INT(w, 1024);
+  CHECK_INT(h, 768);
+  static const unsigned char webp[30] = {
+      'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'X',
+      10,  0,   0,   0,   0, 0, 0, 0, 0xFF, 0x03, 0, 0xFF, 0x01, 0};
+  CHECK_INT(gf__img_dims(webp, sizeof webp, &w, &h), 0);
+  CHECK_INT(w, 1024);
+  CHECK_INT(h, 512);
+  CHECK_INT(gf__img_dims((const unsigned char *)"nope", 4, &w, &h), -1);
+  CHECK_INT(gf__img_dims(jpg, 12, &w, &h), -1); /* cut before the SOF */
+  CHECK_STR(gf__mime_ext("image/jpeg"), "jpg");
+  CHECK_STR(gf__mime_ext("image/x-unknown"), "bin");
+}
+
+static void test_redact(void) {
+  char s[128] = "GET /x?key=AIzaSecretKey123&alt=sse key AIzaSecretKey123";
+  gf__redact("AIzaSecretKey123", s);
+  CHECK_STR(s, "GET /x?key=REDACTED&alt=sse key REDACTED");
+  char t[32] = "k=abc;abc";
+  gf__redact("abc", t);
+  CHECK_STR(t, "k=***;***");
+}
+
+int main(int argc, char **argv) {
+  snprintf(dir, sizeof dir, "%s/gf-sink-XXXXXX",
+           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+  if (!mkdtemp(dir))
+    return 2;
+  static const gf_t_case cases[] = {
+      TEST(test_final_beats_thought), TEST(test_suffix_never_overwrites),
+      TEST(test_out_path_replaced), TEST(test_discard_leaves_nothing),
+      TEST(test_thought_fallback), TEST(test_unwritable_dir),
+      TEST(test_dims), TEST(test_redact)};
+  int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
+  clear_dir();
+  rmdir(dir);
+  return rc;
+}

@@ -1,6 +1,6 @@
 /* gf_many: runs N generations on one loop, at most J at a time, against a
  * base URL (normally gemflow-sim), and prints one line of figures. Used by
- * bench/*.sh under /usr/bin/time -v for CPU seconds and peak RSS.
+ * bench/rss_cpu.sh under /usr/bin/time -v for CPU seconds and peak RSS.
  *
  *   gf_many URL CA N J SIZE [OUT_DIR]
  * The key comes from GEMINI_API_KEY (any value for the simulator). */

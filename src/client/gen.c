@@ -316,7 +316,6 @@ static void client_unlink(gf_gen *g) {
     c->gens = g->next;
   if (g->next)
     g->next->prev = g->prev;
-  c->live--;
 }
 
 static void maybe_done(gf_gen *g) {
@@ -329,9 +328,10 @@ static void maybe_done(gf_gen *g) {
   gf_result r;
   fill_result(g, &r);
   gf_client *c = g->client;
-  client_unlink(g);
+  client_unlink(g); /* gf_client_free from on_done must not cancel it */
   if (g->cbs.on_done)
     g->cbs.on_done(g, &r, g->ud);
   gen_free(g);
+  c->live--; /* only now: on_done may have called gf_client_free */
   gf__client_maybe_free(c);
 }

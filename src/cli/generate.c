@@ -1,0 +1,59 @@
+/* `gemflow generate`: checks everything that can be checked offline, then
+ * hands the request to the run loop. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "diag.h"
+#include "key.h"
+#include "opts.h"
+#include "outpath.h"
+#include "request.h"
+#include "run.h"
+
+static int gf__check_ca_file(const char *path);
+
+int gf__cmd_generate(int argc, char **argv) {
+  gf__cli_opts o;
+  int rc = gf__opts_parse(argc, argv, &o);
+  if (rc)
+    return rc;
+  if (o.help) {
+    gf__opts_usage(stdout);
+    return 0;
+  }
+  if (o.version) {
+    gf__print_version(stdout);
+    return 0;
+  }
+  gf_request *req = NULL;
+  rc = gf__request_build(&o, &req);
+  if (rc)
+    return rc;
+  gf__out_spec out;
+  char key[GF__KEY_MAX + 1] = "";
+  rc = gf__out_setup(&o, time(NULL), &out);
+  if (!rc)
+    rc = gf__check_ca_file(o.ca_file);
+  if (!rc)
+    rc = gf__key_load(o.key_file, key);
+  if (!rc) {
+    gf__diag_set_secret(key);
+    rc = gf__run_generate(&o, key, req, &out.gen);
+    gf__diag_set_secret(NULL);
+  }
+  gf__key_wipe(key, sizeof key);
+  gf_request_free(req);
+  return rc;
+}
+
+static int gf__check_ca_file(const char *path) {
+  if (!path)
+    return 0;
+  if (access(path, R_OK) != 0)
+    return gf__usage_error("cannot read the CA file %s: %s", path,
+                           strerror(errno));
+  return 0;
+}

@@ -1,0 +1,49 @@
+/* gemflow: the command-line program. Dispatches to a subcommand. */
+#include <signal.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gemflow.h"
+
+#ifndef GF_VERSION
+#define GF_VERSION "unknown"
+#endif
+
+static void gf__usage(FILE *f) {
+  fputs("usage: gemflow <command> [options]\n"
+        "\n"
+        "commands:\n"
+        "  generate [options] PROMPT   generate one image "
+        "(gemflow generate --help)\n"
+        "\n"
+        "  gemflow --help | --version\n",
+        f);
+}
+
+void gf__print_version(FILE *f) {
+  fprintf(f, "gemflow %s (libgemflow %s)\n", GF_VERSION, gf_version());
+}
+
+int main(int argc, char **argv) {
+  /* A closed stdout or stderr is an error to report, not a reason to die. */
+  signal(SIGPIPE, SIG_IGN);
+  const char *cmd = argc > 1 ? argv[1] : NULL;
+  if (!cmd) {
+    gf__usage(stderr);
+    return 2;
+  }
+  if (strcmp(cmd, "generate") == 0)
+    return gf__cmd_generate(argc - 1, argv + 1);
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+      strcmp(cmd, "help") == 0) {
+    gf__usage(stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0) {
+    gf__print_version(stdout);
+    return 0;
+  }
+  fprintf(stderr, "gemflow: unknown command '%s'\n", cmd);
+  gf__usage(stderr);
+  return 2;
+}

@@ -134,11 +134,14 @@ int gf__sink_end(gf__sink *s, const char *mime, int thought) {
   gf__sha256_final(&s->sha, s->cur.sha256);
   if (mime)
     snprintf(s->cur.mime, sizeof s->cur.mime, "%s", mime);
-  if (!s->cur.mime[0])
+  if (!s->cur.mime[0]) {
+    const char *sniffed = gf_sniff_mime(s->head, s->head_len);
     snprintf(s->cur.mime, sizeof s->cur.mime, "%s",
-             gf_sniff_mime(s->head, s->head_len) ? gf_sniff_mime(s->head, s->head_len)
-                                                 : "application/octet-stream");
+             sniffed ? sniffed : "application/octet-stream");
+  }
   gf__img_dims(s->head, s->head_len, &s->cur.width, &s->cur.height);
+  free(s->head); /* held only while an image streams */
+  s->head = NULL;
   s->cur.thought = thought;
   s->count++;
   gf__img *slot = thought ? &s->thought : &s->final;

@@ -279,6 +279,8 @@ void it_run(const it_opts *o, gf_request **reqs, it_rec *recs, int n) {
   co.api_key = o->key ? o->key : "test-key-0123456789";
   co.key_in = o->key_in;
   co.use_sse = !o->array;
+  if (o->idle_ms)
+    co.idle_timeout_ms = o->idle_ms;
   gf_client *c;
   int rc = gf_client_new(&loop, &co, &c);
   if (rc) {
@@ -297,6 +299,8 @@ void it_run(const it_opts *o, gf_request **reqs, it_rec *recs, int n) {
       fprintf(stderr, "harness: gf_generate: %s\n", gf_err_name(rc));
       exit(2);
     }
+    if (recs[i].cancel_on == 's')
+      gf_cancel(slots[i].gen);
   }
   uv_timer_t deadline;
   uv_timer_init(&loop, &deadline);

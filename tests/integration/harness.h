@@ -47,7 +47,8 @@ typedef struct it_rec {
   int fell_back;
   gf_usage usage;
   gf_timings timings;
-  /* cancel after this many callbacks of kind cancel_on ('t','b','D') */
+  /* cancel after this many callbacks of kind cancel_on ('t','b','D'), or
+   * right after gf_generate ('s') */
   char cancel_on;
   int cancel_after, seen_for_cancel;
 } it_rec;
@@ -57,6 +58,7 @@ typedef struct it_opts {
   int key_in;
   int array; /* ask without alt=sse (JSON array) */
   const char *out_path, *out_dir;
+  uint64_t idle_ms; /* 0: the default */
 } it_opts;
 
 extern const gf_callbacks it_callbacks;

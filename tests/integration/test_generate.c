@@ -303,14 +303,27 @@ static void run_cancel(char kind, int after, const char *dir) {
   CHECK_INT(r.status, GF_ECANCELED);
   CHECK_INT(r.done_count, 1);
   CHECK_INT(r.order[strlen(r.order) - 1], 'd');
+  if (kind == 's')
+    CHECK_STR(r.order, "d");
   CHECK_INT(count_files(dir), 0);
 }
 
 static void test_cancel(void) {
   const char *dir = fresh_dir("cancel");
+  run_cancel('s', 0, dir); /* before the connection exists */
   run_cancel('t', 1, dir);
   run_cancel('b', 1, dir);
   run_cancel('D', 5, dir);
+}
+
+static void test_idle_timeout(void) {
+  it_rec r = {0};
+  it_opts o = opts();
+  o.idle_ms = 300;
+  it_run1(&o, "thinking slowly [[think:1500]]", NULL, NULL, &r);
+  CHECK_INT(r.status, GF_ETIMEDOUT);
+  CHECK_INT(r.done_count, 1);
+  CHECK(strstr(r.message, "idle") != NULL);
 }
 
 static void test_concurrent(void) {
@@ -349,6 +362,7 @@ int main(int argc, char **argv) {
       TEST(test_faults), TEST(test_status_details), TEST(test_ip_literals),
       TEST(test_untrusted_ca), TEST(test_key_in_header),
       TEST(test_connection_refused), TEST(test_cancel),
+      TEST(test_idle_timeout),
       TEST(test_concurrent)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   it_sim_stop(&sim);

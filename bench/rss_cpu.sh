@@ -30,17 +30,18 @@ measure() { # label, command...
   printf '%-34s peak_rss_kb=%-8s user_s=%-6s sys_s=%s\n' "$label" "$rss" "$user" "$sys"
 }
 
-gen() { "$bld/gemflow" generate --base-url "$url" --ca-file "$ca" "$@"; }
+gen=("$bld/gemflow" generate --base-url "$url" --ca-file "$ca")
+gen() { "${gen[@]}" "$@"; }
 gen -s 4K -a 1:1 -o "$work/warm4k.png" "rss probe" >/dev/null   # warm the sim's cache
 gen -s 1K -a 1:1 -o "$work/warm1k.png" "rss probe" >/dev/null
 "$bld/gf_many" "$url" "$ca" 16 16 1K >/dev/null                   # warm 16 prompts
 
 for i in 1 2 3; do
-  measure "4K generation to file (run $i)" gen -s 4K -a 1:1 -o "$work/4k.png" "rss probe"
+  measure "4K generation to file (run $i)" "${gen[@]}" -s 4K -a 1:1 -o "$work/4k.png" "rss probe"
 done
 echo "4K image size: $(stat -c %s "$work/4k.png") bytes"
 for i in 1 2 3; do
-  measure "1K generation to file (run $i)" gen -s 1K -a 1:1 -o "$work/1k.png" "rss probe"
+  measure "1K generation to file (run $i)" "${gen[@]}" -s 1K -a 1:1 -o "$work/1k.png" "rss probe"
 done
 mkdir -p "$work/many"
 for i in 1 2 3; do

@@ -1,6 +1,13 @@
 #include "common/sha256.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define GF__SHA_X86 1
+#endif
 
 #include "gemflow.h"
 
@@ -19,7 +26,7 @@ static const uint32_t K[64] = {
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static void compress(uint32_t h[8], const unsigned char *p) {
+static void compress_one(uint32_t h[8], const unsigned char *p) {
   uint32_t w[64];
   for (int i = 0; i < 16; i++)
     w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
@@ -55,6 +62,93 @@ static void compress(uint32_t h[8], const unsigned char *p) {
   h[7] += k;
 }
 
+static void compress_generic(uint32_t h[8], const unsigned char *p,
+                             size_t blocks) {
+  for (; blocks--; p += 64)
+    compress_one(h, p);
+}
+
+#ifdef GF__SHA_X86
+/* The SHA extensions (SHA-NI): about ten times the plain C speed. Every
+ * image byte is hashed, so this is on the hot path. The state lives as
+ * ABEF/CDGH halves, as the instructions want it. */
+#define GF__SHA_TARGET __attribute__((target("sha,sse4.1,ssse3")))
+
+GF__SHA_TARGET static inline __m128i sched(__m128i w0, __m128i w1,
+                                          __m128i w2, __m128i w3) {
+  __m128i t = _mm_add_epi32(_mm_sha256msg1_epu32(w0, w1),
+                            _mm_alignr_epi8(w3, w2, 4));
+  return _mm_sha256msg2_epu32(t, w3);
+}
+
+GF__SHA_TARGET static void compress_shani(uint32_t h[8],
+                                          const unsigned char *p,
+                                          size_t blocks) {
+  const __m128i bswap =
+      _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xB1);
+  __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1B);
+  __m128i s0 = _mm_alignr_epi8(t, s1, 8);  /* ABEF */
+  s1 = _mm_blend_epi16(s1, t, 0xF0);        /* CDGH */
+  for (; blocks--; p += 64) {
+    __m128i save0 = s0, save1 = s1, w[4];
+    for (int g = 0; g < 16; g++) {
+      if (g < 4)
+        w[g] = _mm_shuffle_epi8(
+            _mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
+      else
+        w[g & 3] = sched(w[g & 3], w[(g + 1) & 3], w[(g + 2) & 3],
+                         w[(g + 3) & 3]);
+      __m128i m = _mm_add_epi32(w[g & 3],
+                                _mm_loadu_si128((const __m128i *)&K[4 * g]));
+      s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+      s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0E));
+    }
+    s0 = _mm_add_epi32(s0, save0);
+    s1 = _mm_add_epi32(s1, save1);
+  }
+  t = _mm_shuffle_epi32(s0, 0x1B);  /* FEBA */
+  s1 = _mm_shuffle_epi32(s1, 0xB1); /* DCHG */
+  _mm_storeu_si128((__m128i *)&h[0], _mm_blend_epi16(t, s1, 0xF0));
+  _mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(s1, t, 8));
+}
+
+static int have_shani(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+    return 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+    return 0;
+  return (b >> 29) & 1;
+}
+#endif
+
+typedef void (*compress_fn)(uint32_t h[8], const unsigned char *p,
+                            size_t blocks);
+static compress_fn compress_impl;
+
+static void compress(uint32_t h[8], const unsigned char *p, size_t blocks) {
+  if (!compress_impl) {
+    compress_impl = compress_generic;
+#ifdef GF__SHA_X86
+    if (have_shani() && !getenv("GF_NO_SHANI"))
+      compress_impl = compress_shani;
+#endif
+  }
+  compress_impl(h, p, blocks);
+}
+
+void gf__sha256_use_plain(int on) {
+  compress_impl = on ? compress_generic : NULL;
+}
+
+int gf__sha256_accelerated(void) {
+  uint32_t h[8] = {0};
+  unsigned char block[64] = {0};
+  compress(h, block, 1);
+  return compress_impl != compress_generic;
+}
+
 void gf__sha256_init(gf__sha256 *s) {
   static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
                                  0xa54ff53a, 0x510e527f, 0x9b05688c,
@@ -75,11 +169,14 @@ void gf__sha256_update(gf__sha256 *s, const void *data, size_t n) {
     n -= take;
     if (s->used < 64)
       return;
-    compress(s->h, s->block);
+    compress(s->h, s->block, 1);
     s->used = 0;
   }
-  for (; n >= 64; p += 64, n -= 64)
-    compress(s->h, p);
+  size_t blocks = n / 64;
+  if (blocks)
+    compress(s->h, p, blocks);
+  p += blocks * 64;
+  n -= blocks * 64;
   memcpy(s->block, p, n);
   s->used = n;
 }

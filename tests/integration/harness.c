@@ -20,7 +20,7 @@ static void die(const char *what) {
 }
 
 const char *it_tmpdir(void) {
-  static char dir[256];
+  static char dir[200];
   if (!dir[0]) {
     const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     snprintf(dir, sizeof dir, "%s/gf-it-XXXXXX", base);

@@ -11,7 +11,7 @@ typedef struct it_sim {
   pid_t pid;
   char url[256];  /* https://localhost:PORT */
   char ca[512];
-  char dir[256];  /* its working directory (certs, log) */
+  char dir[300];  /* its working directory (certs, log) */
   char log[512];
   int port;
 } it_sim;

@@ -34,7 +34,7 @@ static void check_vec_o(const char *name, const char *in, size_t n,
   }
   CHECK(ok);
 
-  size_t *cuts = malloc((n ? n : 1) * sizeof *cuts);
+  size_t *cuts = calloc(n ? n : 1, sizeof *cuts);
   for (size_t i = 0; i < n; i++)
     cuts[i] = i + 1;
   got = sse_run(in, n, cuts, n ? n - 1 : 0, o, NULL);

@@ -5,6 +5,10 @@
 #      next to the size of the image it wrote (memory must not follow it);
 #   2. the same for a 1K generation (the two peaks should be about equal);
 #   3. CPU seconds (user+sys) for 100 1K generations, 10 at a time (gf_many).
+# Peer, measured in the same run: curl (OpenSSL, same cipher suite as the
+# simulator picks) fetching the same streams to /dev/null: the transport
+# alone, with no SSE, JSON, base64, hashing or file. Ratios against it show
+# what gemflow's decoding costs on top of TLS.
 # The simulator is started first and warmed (its encoded images cached), so
 # only the client is measured. Not a test: run by hand, quote medians.
 set -euo pipefail
@@ -42,6 +46,29 @@ done
 echo "4K image size: $(stat -c %s "$work/4k.png") bytes"
 for i in 1 2 3; do
   measure "1K generation to file (run $i)" "${gen[@]}" -s 1K -a 1:1 -o "$work/1k.png" "rss probe"
+done
+body() { printf '{"contents":[{"role":"user","parts":[{"text":"%s"}]}],"generationConfig":{"responseModalities":["TEXT","IMAGE"],"imageConfig":{"aspectRatio":"1:1","imageSize":"%s"}}}' "$1" "$2"; }
+endpoint="$url/v1beta/models/gemini-3-pro-image-preview:streamGenerateContent?alt=sse"
+body "rss probe" 4K >"$work/body4k.json"
+# the key goes in a header file, not in argv
+printf 'x-goog-api-key: %s\n' "$GEMINI_API_KEY" >"$work/hdr"
+for i in 1 2 3; do
+  measure "peer: curl 4K stream (run $i)" curl -s --cacert "$ca" -H @"$work/hdr" \
+    -H 'Content-Type: application/json' --data-binary @"$work/body4k.json" -o /dev/null "$endpoint"
+done
+{
+  for n in $(seq 0 99); do
+    body "bench image $((n % 16))" 1K >"$work/body$n.json"
+    printf 'url = "%s"\ndata-binary = "@%s"\noutput = "/dev/null"\n' "$endpoint" "$work/body$n.json"
+    printf 'cacert = "%s"\nheader = "@%s"\nheader = "Content-Type: application/json"\n' "$ca" "$work/hdr"
+    printf 'silent\nwrite-out = "%%{http_code} %%{size_download}\\n"\n'
+    [ "$n" -lt 99 ] && echo next
+  done
+} >"$work/curl.cfg"
+ok=$(curl -s -Z --parallel-max 10 -K "$work/curl.cfg" 2>/dev/null | grep -c '^200 ' || true)
+echo "peer check: $ok of 100 curl streams answered 200"
+for i in 1 2 3; do
+  measure "peer: curl -Z 100 x 1K, 10 at a time (run $i)" curl -s -Z --parallel-max 10 -K "$work/curl.cfg"
 done
 mkdir -p "$work/many"
 for i in 1 2 3; do

@@ -69,6 +69,9 @@ typedef struct gf_request gf_request;
 enum gf_modalities { GF_MOD_IMAGE = 1, GF_MOD_TEXT_IMAGE = 3 };
 
 #define GF_DEFAULT_MODEL "gemini-3-pro-image-preview"
+/* Keys this long or longer are searched for and redacted in any text the
+ * library or the CLI prints; the key= parameter is always redacted. */
+#define GF_REDACT_MIN 8
 #define GF_MAX_REFS 14
 
 gf_request *gf_request_new(void);

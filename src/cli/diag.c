@@ -7,14 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemflow.h"
+
 static const char *gf__secret;
 static int gf__line_open; /* the last byte written to stderr was no '\n' */
 
 static char *gf__vformat(const char *fmt, va_list ap);
 static void gf__emit(const char *prefix, const char *msg);
 
+/* A key shorter than GF_REDACT_MIN (real keys are 39 characters) is not
+ * searched for in free text: it would garble ordinary words. */
 void gf__diag_set_secret(const char *key) {
-  gf__secret = (key && *key) ? key : NULL;
+  gf__secret = (key && strlen(key) >= GF_REDACT_MIN) ? key : NULL;
 }
 
 int gf__usage_error(const char *fmt, ...) {

@@ -153,8 +153,22 @@ static int start_attempt(gf_gen *g) {
   return gf__conn_open(&g->conn, &o, &cbs, g);
 }
 
+/* The request target as printed: the key parameter's value replaced. */
+static void trace_target(gf_gen *g) {
+  const char *t = g->target.data;
+  const char *k = strstr(t, "?key=");
+  if (!k)
+    k = strstr(t, "&key=");
+  if (!k) {
+    gf__trace(g, "> POST %s HTTP/1.1", t);
+    return;
+  }
+  const char *rest = k + 5 + strcspn(k + 5, "&");
+  gf__trace(g, "> POST %.*sREDACTED%s HTTP/1.1", (int)(k + 5 - t), t, rest);
+}
+
 static void trace_request(gf_gen *g, const gf__http_header *h, size_t nh) {
-  gf__trace(g, "> POST %s HTTP/1.1", g->target.data);
+  trace_target(g);
   gf__trace(g, "> Host: %s", g->client->url.authority);
   for (size_t i = 0; i < nh; i++)
     gf__trace(g, "> %s: %s", h[i].name,

@@ -191,5 +191,10 @@ for where in query header; do
   check "-v ($where) shows the timings" err_has "timings (ms): connected"
   check "-v ($where) never prints the key" no_key_printed
 done
+# A short key is still redacted where the request line carries it.
+GEMINI_API_KEY=k7 gen -v -o short.png "$P"
+check "-v with a short key exits 0" rc_is 0
+check "-v with a short key redacts key=" grep -q 'key=REDACTED' "$WORK/err"
+check "-v with a short key never prints key=k7" bash -c "! grep -q 'key=k7' '$WORK/err'"
 check "the log saw requests" test "$(log_lines)" -gt 0
 finish

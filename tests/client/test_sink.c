@@ -197,9 +197,9 @@ static void test_redact(void) {
   char s[128] = "GET /x?key=AIzaSecretKey123&alt=sse key AIzaSecretKey123";
   gf__redact("AIzaSecretKey123", s);
   CHECK_STR(s, "GET /x?key=REDACTED&alt=sse key REDACTED");
-  char t[32] = "k=abc;abc";
-  gf__redact("abc", t);
-  CHECK_STR(t, "k=***;***");
+  char t[32] = "blocked: check abc";
+  gf__redact("abc", t); /* too short to hunt for in free text */
+  CHECK_STR(t, "blocked: check abc");
 }
 
 int main(int argc, char **argv) {

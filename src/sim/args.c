@@ -1,0 +1,153 @@
+#include "sim/args.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/markers.h"
+
+const char gf__sim_usage_text[] =
+    "usage: gemflow-sim [options]\n"
+    "       gemflow-sim --render --prompt P [--aspect R] [--size S] [--seed N]"
+    " --out FILE\n"
+    "\n"
+    "A local stand-in for the Gemini image service: POST\n"
+    "/v1beta/models/gemini-3-pro-image-preview:streamGenerateContent[?alt=sse]\n"
+    "streams thought events, a PNG image event and a usage event.\n"
+    "\n"
+    "  --host ADDR       listen on this IP address only (default: 127.0.0.1\n"
+    "                    and ::1)\n"
+    "  --port N          port; 0 (the default) picks a free one\n"
+    "  --cert F --key F  serve this PEM certificate and key instead of a\n"
+    "                    test CA made at start\n"
+    "  --dir DIR         where the test CA (ca.pem) and certificate go\n"
+    "                    (default: a new temporary directory, removed at exit)\n"
+    "  --plain           plain HTTP, no TLS\n"
+    "  --eol crlf|lf|cr  line end of the event stream (default crlf)\n"
+    "  --chunk N         HTTP chunk size in bytes, 1..16777216 (default 16384)\n"
+    "  --comments        \": keep-alive\" comment lines between and inside events\n"
+    "  --think-ms N      pause after each thought event, ms (default 0)\n"
+    "  --thoughts N      thought events per response, 0..64 (default 3)\n"
+    "  --array           always answer with a JSON array (as without alt=sse)\n"
+    "  --seed N          picture seed (default 0; generationConfig.seed wins)\n"
+    "  --reject-key K    answer 403 PERMISSION_DENIED to key K (repeatable)\n"
+    "  --log FILE        append one JSON line per request (never the key)\n"
+    "  --render          write the PNG served for --prompt/--aspect/--size/\n"
+    "                    --seed to --out, and exit\n"
+    "  --help, --version\n"
+    "\n"
+    "When ready it prints one line on stdout:\n"
+    "  gemflow-sim ready url=https://localhost:PORT ca=/abs/path/ca.pem\n"
+    "(url=http://127.0.0.1:PORT and no ca= with --plain). SIGINT or SIGTERM\n"
+    "stop it (exit 0).\n"
+    "\n"
+    "Markers in the prompt change one response: [[eol:lf|cr|crlf]]\n"
+    "[[chunk:N]] [[comments]] [[array]] [[think:MS]] [[thoughts:N]] and\n"
+    "[[fault:NAME]], NAME one of 429 503 500 reset eof truncate midstream\n"
+    "error-event badjson safety block slow thought-image thought-only text\n"
+    "mime-after. They are not part of the picture's prompt.\n";
+
+static int bad(char *err, size_t errlen, const char *what, const char *arg) {
+  snprintf(err, errlen, "%s: %s", what, arg ? arg : "(missing)");
+  return -1;
+}
+
+/* Decimal, no sign, no junk, in [0, max]. */
+static int number(const char *s, unsigned long long max,
+                  unsigned long long *out) {
+  if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 20)
+    return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (*end || errno || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int gf__sim_parse_args(int argc, char **argv, gf__sim_cli *cli, char *err,
+                       size_t errlen) {
+  memset(cli, 0, sizeof *cli);
+  gf__sim_opts_init(&cli->opts);
+  gf__sim_opts *o = &cli->opts;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    unsigned long long n;
+    int takes = 1;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      cli->help = 1, takes = 0;
+    } else if (!strcmp(a, "--version")) {
+      cli->version = 1, takes = 0;
+    } else if (!strcmp(a, "--plain")) {
+      o->plain = 1, takes = 0;
+    } else if (!strcmp(a, "--comments")) {
+      o->framing.comments = 1, takes = 0;
+    } else if (!strcmp(a, "--array")) {
+      o->framing.array = 1, takes = 0;
+    } else if (!strcmp(a, "--render")) {
+      cli->render = 1, takes = 0;
+    } else if (!v) {
+      return bad(err, errlen, "unknown option or missing value", a);
+    } else if (!strcmp(a, "--host")) {
+      o->host = v;
+    } else if (!strcmp(a, "--port")) {
+      if (number(v, 65535, &n))
+        return bad(err, errlen, "--port wants 0..65535", v);
+      o->port = (int)n;
+    } else if (!strcmp(a, "--cert")) {
+      o->cert_file = v;
+    } else if (!strcmp(a, "--key")) {
+      o->key_file = v;
+    } else if (!strcmp(a, "--dir")) {
+      o->dir = v;
+    } else if (!strcmp(a, "--eol")) {
+      if (!(o->framing.eol = gf__sim_eol_named(v, strlen(v))))
+        return bad(err, errlen, "--eol wants crlf, lf or cr", v);
+    } else if (!strcmp(a, "--chunk")) {
+      if (number(v, GF_SIM_CHUNK_MAX, &n) || n == 0)
+        return bad(err, errlen, "--chunk wants 1..16777216", v);
+      o->framing.chunk = (size_t)n;
+    } else if (!strcmp(a, "--think-ms")) {
+      if (number(v, GF_SIM_THINK_MAX, &n))
+        return bad(err, errlen, "--think-ms wants 0..600000", v);
+      o->framing.think_ms = (unsigned)n;
+    } else if (!strcmp(a, "--thoughts")) {
+      if (number(v, GF_SIM_THOUGHTS_MAX, &n))
+        return bad(err, errlen, "--thoughts wants 0..64", v);
+      o->framing.thoughts = (int)n;
+    } else if (!strcmp(a, "--seed")) {
+      if (number(v, ~0ull, &n))
+        return bad(err, errlen, "--seed wants a number", v);
+      o->seed = n;
+    } else if (!strcmp(a, "--reject-key")) {
+      if (o->nreject == GF_SIM_MAX_REJECT)
+        return bad(err, errlen, "too many --reject-key", v);
+      o->reject[o->nreject++] = v;
+    } else if (!strcmp(a, "--log")) {
+      o->log_file = v;
+    } else if (!strcmp(a, "--prompt")) {
+      cli->prompt = v;
+    } else if (!strcmp(a, "--aspect")) {
+      cli->aspect = v;
+    } else if (!strcmp(a, "--size")) {
+      cli->size = v;
+    } else if (!strcmp(a, "--out")) {
+      cli->out = v;
+    } else {
+      return bad(err, errlen, "unknown option", a);
+    }
+    i += takes;
+  }
+  if (cli->help || cli->version)
+    return 0;
+  if (cli->render && (!cli->prompt || !cli->out))
+    return bad(err, errlen, "--render needs --prompt and --out", NULL);
+  if (!cli->render && (cli->prompt || cli->aspect || cli->size || cli->out))
+    return bad(err, errlen, "--prompt, --aspect, --size and --out go with",
+               "--render");
+  if (!!o->cert_file != !!o->key_file)
+    return bad(err, errlen, "--cert and --key go together", NULL);
+  return 0;
+}

@@ -1,0 +1,248 @@
+#include "sim/job.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "gemflow.h"
+#include "http/http.h"
+#include "sim/picture.h"
+
+static void stamp(gf__sim_job *j);
+static int http_fault(gf__sim_job *j);
+static void apply_marks(gf__sim_job *j, const gf__sim_cfg *cfg);
+static int start_images(gf__sim_job *j, gf__sim_cache *cache);
+
+gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx) {
+  gf__sim_job *j = calloc(1, sizeof *j);
+  if (!j)
+    return NULL;
+  gf__sim_req_init(&j->req);
+  gf__buf_init(&j->stripped, 0);
+  stamp(j);
+  j->status = 200;
+  char qkey[512];
+  if (rx->too_big) {
+    gf__sim_err_set(&j->err, 413, "INVALID_ARGUMENT",
+                    "Request payload size exceeds the limit: %u bytes.",
+                    GF_SIM_BODY_MAX);
+    j->err.close = 1;
+  } else if (gf__sim_req_target(&j->req, rx->method, rx->target, qkey,
+                                sizeof qkey, &j->err) == 0 &&
+             gf__sim_req_key(&j->req,
+                             rx->header_key && *rx->header_key ? rx->header_key
+                                                               : qkey,
+                             cfg->reject, cfg->nreject, &j->err) == 0 &&
+             gf__sim_req_body(&j->req, rx->root, cfg->seed, &j->err) == 0) {
+    j->have_req = 1;
+    if (gf__sim_marks_parse(j->req.prompt, j->req.plen, &j->marks,
+                            &j->stripped) ||
+        gf__buf_append(&j->stripped, "", 0))
+      gf__sim_err_set(&j->err, 500, "INTERNAL", "Out of memory.");
+    else if (!http_fault(j))
+      apply_marks(j, cfg);
+    /* markers are framing, not prompt: they cost no tokens */
+    j->req.prompt_tokens = (int)((j->stripped.len + 3) / 4) +
+                           GF_SIM_REF_TOKENS * j->req.nrefs;
+    if (j->req.prompt_tokens < 1)
+      j->req.prompt_tokens = 1;
+  }
+  if (j->err.status) {
+    j->status = j->err.status;
+    return j;
+  }
+  gf__sim_plan_in in = {&j->req,
+                        j->stripped.data,
+                        j->stripped.len,
+                        j->framing,
+                        j->marks.faults,
+                        {j->req.model, j->create_time, j->response_id}};
+  if (gf__sim_plan_build(&j->plan, &in) || start_images(j, cfg->cache)) {
+    gf__sim_plan_free(&j->plan);
+    gf__sim_err_set(&j->err, 500, "INTERNAL", "Out of memory.");
+    j->status = 500;
+    return j;
+  }
+  gf__sim_prod_init(&j->prod, &j->plan);
+  for (int k = 0; k < GF_SIM_SLOTS; k++)
+    j->prod.imgs[k] = j->imgs[k];
+  return j;
+}
+
+void gf__sim_job_free(gf__sim_job *j) {
+  if (!j)
+    return;
+  for (int k = 0; k < GF_SIM_SLOTS; k++)
+    gf__sim_img_unref(j->imgs[k]);
+  gf__sim_plan_free(&j->plan);
+  gf__sim_req_free(&j->req);
+  gf__buf_free(&j->stripped);
+  free(j);
+}
+
+/* createTime as the service writes it, and a response id in its style. */
+static void stamp(gf__sim_job *j) {
+  static uint64_t seq;
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  struct tm tm;
+  time_t t = tv.tv_sec;
+  gmtime_r(&t, &tm);
+  size_t n = strftime(j->create_time, sizeof j->create_time,
+                      "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(j->create_time + n, sizeof j->create_time - n, ".%06ldZ",
+           (long)tv.tv_usec);
+  static const char alpha[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  uint64_t seed = ((uint64_t)tv.tv_sec << 20) ^ (uint64_t)tv.tv_usec ^
+                  (++seq << 40), x = 0;
+  for (int i = 0; i < 22; i++) {
+    if (i % 10 == 0) /* 10 characters of 6 bits from each 64-bit draw */
+      x = gf__sim_mix64(seed + (uint64_t)i);
+    j->response_id[i] = alpha[x & 63];
+    x >>= 6;
+  }
+  j->response_id[22] = '\0';
+}
+
+/* [[fault:429]], [[fault:503]], [[fault:500]]: the service's answers when
+ * it is out of quota, overloaded, or broken. 1 when one applies. */
+static int http_fault(gf__sim_job *j) {
+  unsigned f = j->marks.faults;
+  if (f & GF_SIM_F_429) {
+    gf__sim_err_set(&j->err, 429, "RESOURCE_EXHAUSTED",
+                    "Resource has been exhausted (e.g. check quota).");
+  } else if (f & GF_SIM_F_503) {
+    gf__sim_err_set(&j->err, 503, "UNAVAILABLE",
+                    "The model is overloaded. Please try again later.");
+  } else if (f & GF_SIM_F_500) {
+    gf__sim_err_set(&j->err, 500, "INTERNAL",
+                    "An internal error has occurred. Please retry or report "
+                    "in https://developers.generativeai.google/guide/"
+                    "troubleshooting");
+    return 1;
+  } else {
+    return 0;
+  }
+  j->err.retry_delay = "1.5s";
+  j->err.retry_after = 2;
+  return 1;
+}
+
+static void apply_marks(gf__sim_job *j, const gf__sim_cfg *cfg) {
+  const gf__sim_marks *m = &j->marks;
+  j->framing = cfg->framing;
+  if (m->eol)
+    j->framing.eol = m->eol;
+  if (m->chunk)
+    j->framing.chunk = (size_t)m->chunk;
+  if (m->comments)
+    j->framing.comments = 1;
+  if (m->array || !j->req.sse)
+    j->framing.array = 1;
+  if (m->think_ms >= 0)
+    j->framing.think_ms = (unsigned)m->think_ms;
+  if (m->thoughts >= 0)
+    j->framing.thoughts = (int)m->thoughts;
+}
+
+static int start_images(gf__sim_job *j, gf__sim_cache *cache) {
+  for (int k = 0; k < GF_SIM_SLOTS; k++) {
+    const gf__sim_slot *s = &j->plan.slots[k];
+    if (!s->used)
+      continue;
+    int rc = gf__sim_cache_get(cache, j->stripped.data, j->stripped.len,
+                               s->seed, s->w, s->h, &j->imgs[k]);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+/* ---- head ---- */
+
+int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out) {
+  gf__http_header h[8];
+  size_t n = 0;
+  char date[64], retry[16];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  int ok = j->status == 200;
+  h[n++] = (gf__http_header){
+      "Content-Type", ok && !j->framing.array ? "text/event-stream"
+                                              : "application/json; charset=UTF-8"};
+  h[n++] = (gf__http_header){"Date", date};
+  h[n++] = (gf__http_header){"Server", "gemflow-sim"};
+  h[n++] = (gf__http_header){"Vary", "Origin, X-Origin, Referer"};
+  h[n++] = (gf__http_header){"X-Content-Type-Options", "nosniff"};
+  if (!ok && j->err.retry_after >= 0) {
+    snprintf(retry, sizeof retry, "%d", j->err.retry_after);
+    h[n++] = (gf__http_header){"Retry-After", retry};
+  }
+  if (j->status == 405)
+    h[n++] = (gf__http_header){"Allow", "POST"};
+  if (!keep_alive || (!ok && j->err.close))
+    h[n++] = (gf__http_header){"Connection", "close"};
+  if (ok)
+    return gf__http_write_response_head(out, 200, h, n, -1);
+  gf__buf body;
+  gf__buf_init(&body, 0);
+  int rc = gf__sim_err_json(&j->err, 1, &body);
+  if (!rc)
+    rc = gf__buf_append(&body, "\n", 1);
+  if (!rc)
+    rc = gf__http_write_response_head(out, j->status, h, n,
+                                      (int64_t)body.len);
+  if (!rc)
+    rc = gf__buf_append(out, body.data, body.len);
+  gf__buf_free(&body);
+  return rc;
+}
+
+/* ---- log ---- */
+
+static void add_str(json_object *o, const char *k, const char *v) {
+  json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+int gf__sim_job_log(const gf__sim_job *j, FILE *f, int aborted) {
+  json_object *o = json_object_new_object();
+  if (!o)
+    return GF_ENOMEM;
+  gf__buf faults;
+  gf__buf_init(&faults, 0);
+  gf__sim_fault_names(j->marks.faults, &faults);
+  const gf__sim_img *img = j->plan.serves_result ? j->imgs[0] : NULL;
+  if (img && img->status != 0)
+    img = NULL;
+  json_object_object_add(
+      o, "prompt",
+      j->have_req ? json_object_new_string_len(j->req.prompt, (int)j->req.plen)
+                  : NULL);
+  json_object_object_add(o, "status", json_object_new_int(j->status));
+  add_str(o, "fault", faults.len ? faults.data : NULL);
+  add_str(o, "mime", img ? "image/png" : NULL);
+  json_object_object_add(o, "bytes",
+                         json_object_new_int64(img ? (int64_t)img->png_len : 0));
+  json_object_object_add(o, "width", json_object_new_int(j->have_req ? j->req.w : 0));
+  json_object_object_add(o, "height", json_object_new_int(j->have_req ? j->req.h : 0));
+  add_str(o, "sha256", img ? img->sha_hex : NULL);
+  json_object_object_add(o, "key_ok", json_object_new_boolean(j->req.key_ok));
+  add_str(o, "model", j->req.model[0] ? j->req.model : NULL);
+  add_str(o, "aspect", j->have_req ? j->req.aspect : NULL);
+  add_str(o, "size", j->have_req ? j->req.size : NULL);
+  json_object_object_add(o, "seed", json_object_new_uint64(j->req.seed));
+  json_object_object_add(o, "refs", json_object_new_int(j->req.nrefs));
+  json_object_object_add(o, "sse", json_object_new_boolean(j->status == 200 && !j->framing.array));
+  json_object_object_add(o, "aborted", json_object_new_boolean(aborted));
+  const char *s = json_object_to_json_string_ext(
+      o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+  int rc = s && fprintf(f, "%s\n", s) > 0 && fflush(f) == 0 ? 0 : GF_EIO;
+  json_object_put(o);
+  gf__buf_free(&faults);
+  return rc;
+}

@@ -1,0 +1,60 @@
+/* One request's answer, independent of sockets: validation, markers, the
+ * planned stream (or the error answer), the images it needs, the response
+ * head, and the log line. The connection only moves its bytes. */
+#ifndef GF_SIM_JOB_H
+#define GF_SIM_JOB_H
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/buf.h"
+#include "sim/apierr.h"
+#include "sim/image.h"
+#include "sim/markers.h"
+#include "sim/plan.h"
+#include "sim/request.h"
+
+struct json_object;
+
+/* What a job needs from the server. */
+typedef struct gf__sim_cfg {
+  gf__sim_framing framing;
+  uint64_t seed;
+  const char *const *reject;
+  size_t nreject;
+  gf__sim_cache *cache;
+} gf__sim_cfg;
+
+/* What the connection gathered of one request. */
+typedef struct gf__sim_rx {
+  const char *method, *target;
+  const char *header_key; /* x-goog-api-key, or NULL */
+  struct json_object *root; /* the body; NULL when it was not JSON */
+  int too_big;              /* the body passed GF_SIM_BODY_MAX */
+} gf__sim_rx;
+
+typedef struct gf__sim_job {
+  int status;       /* 200, or err.status */
+  gf__sim_err err;
+  gf__sim_req req;
+  int have_req;     /* the body was read (prompt, size known) */
+  gf__sim_marks marks;
+  gf__buf stripped; /* the prompt without markers */
+  gf__sim_framing framing;
+  gf__sim_plan plan;
+  gf__sim_prod prod;
+  gf__sim_img *imgs[GF_SIM_SLOTS];
+  char create_time[40], response_id[32];
+  /* the connection's: its queue of pipelined requests */
+  int keep_alive;
+  struct gf__sim_job *next;
+} gf__sim_job;
+
+/* NULL only when out of memory. */
+gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx);
+void gf__sim_job_free(gf__sim_job *j);
+/* The status line and headers; for an error answer, its body too. */
+int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out);
+/* One JSON line (never the key), flushed. aborted: the connection ended
+ * before the response did. */
+int gf__sim_job_log(const gf__sim_job *j, FILE *f, int aborted);
+#endif

@@ -1,0 +1,141 @@
+#include "sim/markers.h"
+
+#include <string.h>
+
+#include "common/buf.h"
+#include "gemflow.h"
+
+typedef struct gf__sim_fault_name {
+  const char *name;
+  unsigned bit;
+} gf__sim_fault_name;
+
+static const gf__sim_fault_name gf__sim_faults[] = {
+    {"429", GF_SIM_F_429},
+    {"503", GF_SIM_F_503},
+    {"500", GF_SIM_F_500},
+    {"reset", GF_SIM_F_RESET},
+    {"eof", GF_SIM_F_EOF},
+    {"truncate", GF_SIM_F_TRUNCATE},
+    {"midstream", GF_SIM_F_MIDSTREAM},
+    {"error-event", GF_SIM_F_ERROR_EVENT},
+    {"badjson", GF_SIM_F_BADJSON},
+    {"safety", GF_SIM_F_SAFETY},
+    {"block", GF_SIM_F_BLOCK},
+    {"slow", GF_SIM_F_SLOW},
+    {"thought-image", GF_SIM_F_THOUGHT_IMAGE},
+    {"thought-only", GF_SIM_F_THOUGHT_ONLY},
+    {"text", GF_SIM_F_TEXT},
+    {"mime-after", GF_SIM_F_MIME_AFTER},
+};
+#define N_FAULTS (sizeof gf__sim_faults / sizeof gf__sim_faults[0])
+
+static int is(const char *p, size_t n, const char *word) {
+  return n == strlen(word) && memcmp(p, word, n) == 0;
+}
+
+/* Decimal digits only, at most max. -1 when not a number in range. */
+static long number(const char *p, size_t n, long min, long max) {
+  if (n == 0 || n > 9)
+    return -1;
+  long v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9')
+      return -1;
+    v = v * 10 + (p[i] - '0');
+  }
+  return v < min || v > max ? -1 : v;
+}
+
+const char *gf__sim_eol_named(const char *name, size_t n) {
+  if (is(name, n, "crlf"))
+    return "\r\n";
+  if (is(name, n, "lf"))
+    return "\n";
+  if (is(name, n, "cr"))
+    return "\r";
+  return NULL;
+}
+
+/* Applies the marker body "name" or "name:value"; 1 if recognised. */
+static int apply(gf__sim_marks *m, const char *p, size_t n) {
+  const char *colon = memchr(p, ':', n);
+  if (!colon) {
+    if (is(p, n, "comments"))
+      return m->comments = 1;
+    if (is(p, n, "array"))
+      return m->array = 1;
+    return 0;
+  }
+  size_t kn = (size_t)(colon - p), vn = n - kn - 1;
+  const char *v = colon + 1;
+  long num;
+  if (is(p, kn, "eol")) {
+    const char *e = gf__sim_eol_named(v, vn);
+    if (e)
+      m->eol = e;
+    return e != NULL;
+  }
+  if (is(p, kn, "chunk") && (num = number(v, vn, 1, GF_SIM_CHUNK_MAX)) > 0)
+    return (m->chunk = num), 1;
+  if (is(p, kn, "think") && (num = number(v, vn, 0, GF_SIM_THINK_MAX)) >= 0)
+    return (m->think_ms = num), 1;
+  if (is(p, kn, "thoughts") &&
+      (num = number(v, vn, 0, GF_SIM_THOUGHTS_MAX)) >= 0)
+    return (m->thoughts = num), 1;
+  if (is(p, kn, "fault"))
+    for (size_t i = 0; i < N_FAULTS; i++)
+      if (is(v, vn, gf__sim_faults[i].name)) {
+        m->faults |= gf__sim_faults[i].bit;
+        return 1;
+      }
+  return 0;
+}
+
+int gf__sim_marks_parse(const char *p, size_t n, gf__sim_marks *m,
+                        gf__buf *stripped) {
+  memset(m, 0, sizeof *m);
+  m->think_ms = -1;
+  m->thoughts = -1;
+  size_t i = 0, copied = 0;
+  while (i + 4 <= n) {
+    const char *open = memmem(p + i, n - i, "[[", 2);
+    if (!open)
+      break;
+    size_t start = (size_t)(open - p);
+    const char *close = memmem(p + start + 2, n - start - 2, "]]", 2);
+    if (!close)
+      break;
+    size_t end = (size_t)(close - p);
+    /* "[[a [[b]]" or "[[[b]]": the marker opens at the last "[[" */
+    for (size_t k = end - 2; k > start; k--)
+      if (p[k] == '[' && p[k + 1] == '[') {
+        start = k;
+        break;
+      }
+    size_t body = start + 2;
+    if (apply(m, p + body, end - body)) {
+      if (stripped && (gf__buf_append(stripped, p + copied, start - copied)))
+        return GF_ENOMEM;
+      copied = end + 2;
+    }
+    i = end + 2;
+  }
+  if (stripped && gf__buf_append(stripped, p + copied, n - copied))
+    return GF_ENOMEM;
+  return 0;
+}
+
+int gf__sim_fault_names(unsigned faults, gf__buf *out) {
+  int first = 1;
+  for (size_t i = 0; i < N_FAULTS; i++) {
+    if (!(faults & gf__sim_faults[i].bit))
+      continue;
+    int rc = gf__buf_printf(out, "%s%s", first ? "" : ",",
+                            gf__sim_faults[i].name);
+    if (rc)
+      return rc;
+    first = 0;
+  }
+  return gf__buf_append(out, "", 0);
+}

@@ -1,0 +1,416 @@
+#include "sim/plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64/b64.h"
+#include "gemflow.h"
+#include "sim/apierr.h"
+#include "sim/dims.h"
+#include "sim/image.h"
+#include "sim/markers.h"
+#include "sim/picture.h"
+#include "sim/request.h"
+#include "sse/sse.h"
+
+#define KEEPALIVE ": keep-alive"
+
+typedef struct gf__plan_b {
+  gf__sim_plan *p;
+  const gf__sim_plan_in *in;
+  const gf__sim_framing *f;
+  int rc; /* sticky */
+} gf__plan_b;
+
+static gf__sim_step *add_step(gf__plan_b *b, gf__sim_step_kind kind);
+static void add_event(gf__plan_b *b, const gf__buf *json);
+static void add_raw_error(gf__plan_b *b);
+static void add_image(gf__plan_b *b, int slot, int thought, int final);
+static void add_pause(gf__plan_b *b, unsigned ms);
+static void add_usage(gf__plan_b *b, const char *reason);
+static void close_array(gf__plan_b *b);
+
+int gf__sim_plan_build(gf__sim_plan *p, const gf__sim_plan_in *in) {
+  memset(p, 0, sizeof *p);
+  gf__plan_b b = {p, in, &in->framing, 0};
+  const gf__sim_req *r = in->req;
+  unsigned fl = in->faults;
+  p->slots[0] = (gf__sim_slot){r->seed, r->w, r->h, 0};
+  if (fl & GF_SIM_F_BLOCK) {
+    gf__buf ev;
+    gf__buf_init(&ev, 0);
+    gf__sim_usage u = {r->prompt_tokens, 0, 0, GF_SIM_REF_TOKENS * r->nrefs, 0};
+    b.rc = gf__sim_ev_block(&ev, &in->ctx, "SAFETY", &u);
+    add_event(&b, &ev);
+    gf__buf_free(&ev);
+    close_array(&b);
+    add_step(&b, GF_SIM_STEP_END);
+    return b.rc;
+  }
+  int interim = fl & GF_SIM_F_THOUGHT_IMAGE ? 2 : 0;
+  for (int k = 1; k <= interim; k++)
+    p->slots[k] = (gf__sim_slot){r->seed ^ gf__sim_mix64((uint64_t)k),
+                                 r->w / 2, r->h / 2, 0};
+  int shown = 0;
+  for (int i = 0; i < b.f->thoughts; i++) {
+    gf__buf text, ev;
+    gf__buf_init(&text, 0);
+    gf__buf_init(&ev, 0);
+    if (!b.rc)
+      b.rc = gf__sim_thought_text(&text, i, in->prompt, in->plen);
+    /* the second thought is pretty-printed: a multi-line data field */
+    if (!b.rc)
+      b.rc = gf__sim_ev_thought(&ev, &in->ctx, text.data, i == 1);
+    add_event(&b, &ev);
+    gf__buf_free(&text);
+    gf__buf_free(&ev);
+    if (shown < interim)
+      add_image(&b, 1 + shown++, 1, 0);
+    add_pause(&b, b.f->think_ms);
+  }
+  while (shown < interim)
+    add_image(&b, 1 + shown++, 1, 0);
+  if (fl & GF_SIM_F_RESET) {
+    add_step(&b, GF_SIM_STEP_RESET);
+    return b.rc;
+  }
+  if (fl & GF_SIM_F_TRUNCATE) { /* a proper end, but nothing more */
+    add_step(&b, GF_SIM_STEP_END);
+    return b.rc;
+  }
+  if (fl & (GF_SIM_F_MIDSTREAM | GF_SIM_F_ERROR_EVENT)) {
+    if (b.f->array || (fl & GF_SIM_F_MIDSTREAM)) {
+      add_raw_error(&b);
+    } else {
+      gf__sim_err e;
+      gf__buf ev;
+      gf__buf_init(&ev, 0);
+      gf__sim_err_set(&e, 503, "UNAVAILABLE",
+                      "The model is overloaded. Please try again later.");
+      if (!b.rc)
+        b.rc = gf__sim_err_json(&e, 0, &ev);
+      add_event(&b, &ev);
+      gf__buf_free(&ev);
+    }
+    close_array(&b);
+    add_step(&b, GF_SIM_STEP_END);
+    return b.rc;
+  }
+  gf__buf ev;
+  gf__buf_init(&ev, 0);
+  if (fl & GF_SIM_F_BADJSON) {
+    if (!b.rc)
+      b.rc = gf__sim_ev_badjson(&ev, &in->ctx);
+    add_event(&b, &ev);
+    gf__buf_reset(&ev);
+  }
+  if (fl & GF_SIM_F_TEXT) {
+    if (!b.rc)
+      b.rc = gf__sim_ev_text(&ev, &in->ctx,
+                             "Here is the image you asked for — rendered in "
+                             "a soft, painterly style.");
+    add_event(&b, &ev);
+    gf__buf_reset(&ev);
+  }
+  gf__buf_free(&ev);
+  if (fl & GF_SIM_F_SAFETY) {
+    add_usage(&b, "IMAGE_SAFETY");
+  } else {
+    int thought = fl & GF_SIM_F_THOUGHT_ONLY   ? 1
+                  : fl & GF_SIM_F_MIME_AFTER ? 0
+                                             : GF_SIM_THOUGHT_NONE;
+    add_image(&b, 0, thought, 1);
+    if (fl & GF_SIM_F_EOF) {
+      add_step(&b, GF_SIM_STEP_EOF);
+      return b.rc;
+    }
+    add_usage(&b, "STOP");
+  }
+  close_array(&b);
+  add_step(&b, GF_SIM_STEP_END);
+  return b.rc;
+}
+
+void gf__sim_plan_free(gf__sim_plan *p) {
+  for (size_t i = 0; i < p->n; i++) {
+    gf__buf_free(&p->steps[i].head);
+    gf__buf_free(&p->steps[i].tail);
+  }
+  free(p->steps);
+  memset(p, 0, sizeof *p);
+}
+
+/* ---- building ---- */
+
+static gf__sim_step *add_step(gf__plan_b *b, gf__sim_step_kind kind) {
+  static gf__sim_step scratch; /* absorbs writes after a failure */
+  gf__sim_plan *p = b->p;
+  if (b->rc)
+    return memset(&scratch, 0, sizeof scratch);
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? 2 * p->cap : 16;
+    gf__sim_step *s = realloc(p->steps, cap * sizeof *s);
+    if (!s) {
+      b->rc = GF_ENOMEM;
+      return memset(&scratch, 0, sizeof scratch);
+    }
+    p->steps = s;
+    p->cap = cap;
+  }
+  gf__sim_step *s = &p->steps[p->n++];
+  memset(s, 0, sizeof *s);
+  s->kind = kind;
+  gf__buf_init(&s->head, 0);
+  gf__buf_init(&s->tail, 0);
+  return s;
+}
+
+static void put(gf__plan_b *b, gf__buf *out, const char *s, size_t n) {
+  if (!b->rc)
+    b->rc = gf__buf_append(out, s, n);
+}
+
+static void put_s(gf__plan_b *b, gf__buf *out, const char *s) {
+  put(b, out, s, strlen(s));
+}
+
+/* What goes before an event: the array's "[" or separator, or in SSE a
+ * keep-alive comment line when comments are on. */
+static void event_prefix(gf__plan_b *b, gf__buf *out) {
+  if (b->f->array) {
+    if (b->p->events == 0)
+      put_s(b, out, "[");
+    else {
+      put_s(b, out, b->f->eol);
+      put_s(b, out, ",");
+    }
+  } else if (b->f->comments) {
+    put_s(b, out, KEEPALIVE);
+    put_s(b, out, b->f->eol);
+  }
+  b->p->events++;
+}
+
+/* An SSE event whose data has several lines, with a comment line between
+ * each two of them. */
+static void sse_commented(gf__plan_b *b, gf__buf *out, const char *d,
+                          size_t n) {
+  const char *end = d + n;
+  for (int first = 1;; first = 0) {
+    const char *lf = memchr(d, '\n', (size_t)(end - d));
+    size_t ln = (size_t)((lf ? lf : end) - d);
+    if (!first) {
+      put_s(b, out, KEEPALIVE);
+      put_s(b, out, b->f->eol);
+    }
+    put_s(b, out, "data: ");
+    put(b, out, d, ln);
+    put_s(b, out, b->f->eol);
+    if (!lf)
+      break;
+    d = lf + 1;
+  }
+  put_s(b, out, b->f->eol);
+}
+
+static void add_event(gf__plan_b *b, const gf__buf *json) {
+  gf__sim_step *s = add_step(b, GF_SIM_STEP_BYTES);
+  if (b->rc)
+    return;
+  event_prefix(b, &s->head);
+  if (b->f->array)
+    put(b, &s->head, json->data, json->len);
+  else if (b->f->comments && memchr(json->data, '\n', json->len))
+    sse_commented(b, &s->head, json->data, json->len);
+  else if (!b->rc)
+    b->rc = gf__sse_write_event(&s->head, json->data, json->len, b->f->eol);
+}
+
+/* The pretty-printed error object a gateway writes into a 200 stream
+ * without "data:" (in array mode: as one more element). */
+static void add_raw_error(gf__plan_b *b) {
+  gf__sim_err e;
+  gf__buf js;
+  gf__buf_init(&js, 0);
+  gf__sim_err_set(&e, 503, "UNAVAILABLE",
+                  "The model is overloaded. Please try again later.");
+  if (!b->rc)
+    b->rc = gf__sim_err_json(&e, 1, &js);
+  gf__sim_step *s = add_step(b, GF_SIM_STEP_BYTES);
+  if (b->f->array)
+    event_prefix(b, &s->head);
+  for (size_t i = 0; !b->rc && i < js.len; i++) {
+    if (js.data[i] == '\n')
+      put_s(b, &s->head, b->f->eol);
+    else
+      put(b, &s->head, &js.data[i], 1);
+  }
+  if (!b->f->array)
+    put_s(b, &s->head, b->f->eol);
+  gf__buf_free(&js);
+}
+
+static void signature(uint64_t seed, char out[GF_B64_ENC_LEN(48) + 1]) {
+  unsigned char raw[48];
+  uint64_t x = seed ^ 0x5167ull;
+  for (size_t i = 0; i < sizeof raw; i++) {
+    if (i % 8 == 0)
+      x = gf__sim_mix64(x);
+    raw[i] = (unsigned char)(x >> (8 * (i % 8)));
+  }
+  gf__b64_encode(raw, sizeof raw, out);
+}
+
+static void add_image(gf__plan_b *b, int slot, int thought, int final) {
+  char sig[GF_B64_ENC_LEN(48) + 1];
+  const gf__sim_plan_in *in = b->in;
+  unsigned fl = in->faults;
+  signature(b->p->slots[slot].seed, sig);
+  gf__sim_step *s = add_step(b, GF_SIM_STEP_IMAGE);
+  if (b->rc)
+    return;
+  s->slot = slot;
+  b->p->slots[slot].used = 1;
+  s->slow = final && (fl & GF_SIM_F_SLOW);
+  s->cut = final && (fl & GF_SIM_F_EOF);
+  event_prefix(b, &s->head);
+  if (!b->f->array)
+    put_s(b, &s->head, "data: ");
+  if (!b->rc)
+    b->rc = gf__sim_ev_image(&s->head, &s->tail, &in->ctx, "image/png",
+                             thought, final && (fl & GF_SIM_F_MIME_AFTER),
+                             final ? sig : NULL);
+  if (!b->f->array) {
+    put_s(b, &s->tail, b->f->eol);
+    put_s(b, &s->tail, b->f->eol);
+  }
+  if (final)
+    b->p->serves_result = 1;
+}
+
+static void add_pause(gf__plan_b *b, unsigned ms) {
+  if (ms)
+    add_step(b, GF_SIM_STEP_DELAY)->ms = ms;
+}
+
+static void add_usage(gf__plan_b *b, const char *reason) {
+  const gf__sim_req *r = b->in->req;
+  int ok = strcmp(reason, "STOP") == 0;
+  gf__sim_usage u = {r->prompt_tokens,
+                     ok ? gf__sim_candidate_tokens(r->size) : 0,
+                     80 + 64 * b->f->thoughts, GF_SIM_REF_TOKENS * r->nrefs, 0};
+  gf__buf ev;
+  gf__buf_init(&ev, 0);
+  if (!b->rc)
+    b->rc = gf__sim_ev_finish(&ev, &b->in->ctx, reason, &u);
+  add_event(b, &ev);
+  gf__buf_free(&ev);
+}
+
+static void close_array(gf__plan_b *b) {
+  if (b->f->array)
+    put_s(b, &add_step(b, GF_SIM_STEP_BYTES)->head, "]");
+}
+
+/* ---- producing ---- */
+
+void gf__sim_prod_init(gf__sim_prod *p, const gf__sim_plan *plan) {
+  memset(p, 0, sizeof *p);
+  p->plan = plan;
+}
+
+/* Appends up to max bytes of the image step at offset p->off. */
+static size_t image_bytes(gf__sim_prod *p, const gf__sim_step *s,
+                          const gf__sim_img *img, gf__buf *out, size_t max,
+                          uint64_t total) {
+  uint64_t dlen = s->cut ? img->b64_len / 2 : img->b64_len;
+  struct {
+    const char *p;
+    uint64_t n;
+  } seg[3] = {{s->head.data, s->head.len}, {img->b64, dlen},
+              {s->tail.data, s->cut ? 0 : s->tail.len}};
+  uint64_t off = p->off, want = total - off < max ? total - off : max;
+  size_t done = 0;
+  for (int i = 0; i < 3 && done < want; i++) {
+    if (off >= seg[i].n) {
+      off -= seg[i].n;
+      continue;
+    }
+    size_t take = (size_t)(seg[i].n - off < want - done ? seg[i].n - off
+                                                          : want - done);
+    if (gf__buf_append(out, seg[i].p + off, take))
+      break;
+    done += take;
+    off = 0;
+  }
+  return done;
+}
+
+int gf__sim_prod_next(gf__sim_prod *p, gf__buf *out, size_t max, unsigned *ms,
+                      int *slot) {
+  for (;;) {
+    if (p->step >= p->plan->n)
+      return GF_SIM_END;
+    const gf__sim_step *s = &p->plan->steps[p->step];
+    switch (s->kind) {
+    case GF_SIM_STEP_BYTES: {
+      size_t left = (size_t)(s->head.len - p->off);
+      size_t take = left < max ? left : max;
+      if (take && gf__buf_append(out, s->head.data + p->off, take))
+        return GF_ENOMEM;
+      p->off += take;
+      p->body_bytes += take;
+      if (p->off == s->head.len) {
+        p->step++;
+        p->off = 0;
+      }
+      if (take)
+        return GF_SIM_MORE;
+      continue;
+    }
+    case GF_SIM_STEP_DELAY:
+      p->step++;
+      p->off = 0;
+      *ms = s->ms;
+      return GF_SIM_PAUSE;
+    case GF_SIM_STEP_END:
+      return GF_SIM_END;
+    case GF_SIM_STEP_RESET:
+      return GF_SIM_RESET;
+    case GF_SIM_STEP_EOF:
+      return GF_SIM_EOF;
+    case GF_SIM_STEP_IMAGE: {
+      const gf__sim_img *img = p->imgs[s->slot];
+      if (!img || img->status != 0) {
+        *slot = s->slot;
+        return GF_SIM_WAIT;
+      }
+      if (p->pause_due) {
+        p->pause_due = 0;
+        *ms = GF_SIM_SLOW_MS;
+        return GF_SIM_PAUSE;
+      }
+      uint64_t dlen = s->cut ? img->b64_len / 2 : img->b64_len;
+      uint64_t total = s->head.len + dlen + (s->cut ? 0 : s->tail.len);
+      if (p->off >= total) {
+        p->step++;
+        p->off = 0;
+        continue;
+      }
+      size_t lim = max;
+      uint64_t piece = (total + GF_SIM_SLOW_PIECES - 1) / GF_SIM_SLOW_PIECES;
+      if (s->slow && piece - p->off % piece < lim)
+        lim = (size_t)(piece - p->off % piece);
+      size_t got = image_bytes(p, s, img, out, lim, total);
+      if (!got)
+        return GF_ENOMEM;
+      p->off += got;
+      p->body_bytes += got;
+      if (s->slow && p->off % piece == 0 && p->off < total)
+        p->pause_due = 1;
+      return GF_SIM_MORE;
+    }
+    }
+    return GF_SIM_END;
+  }
+}

@@ -1,0 +1,106 @@
+/* A response planned as a list of steps, and the producer that turns the
+ * steps into body bytes a piece at a time, so that a 40 MB image event is
+ * never held per connection: only its small head and tail are, and the
+ * base64 text is read from the shared image.
+ *
+ * Steps: framed bytes (an SSE event or a JSON-array element), an image
+ * event (head, the image's base64, tail), a pause, and the endings: the
+ * body's end, a TCP reset, or an EOF without close_notify. */
+#ifndef GF_SIM_PLAN_H
+#define GF_SIM_PLAN_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "sim/events.h"
+
+struct gf__sim_req;
+struct gf__sim_img;
+
+typedef struct gf__sim_framing {
+  const char *eol;   /* "\r\n", "\n" or "\r" */
+  size_t chunk;      /* HTTP chunk size */
+  int comments;      /* ": keep-alive" lines between and inside events */
+  int array;         /* one JSON array instead of SSE */
+  unsigned think_ms; /* pause after each thought */
+  int thoughts;      /* thought events */
+} gf__sim_framing;
+
+typedef enum gf__sim_step_kind {
+  GF_SIM_STEP_BYTES,
+  GF_SIM_STEP_IMAGE,
+  GF_SIM_STEP_DELAY,
+  GF_SIM_STEP_END,
+  GF_SIM_STEP_RESET,
+  GF_SIM_STEP_EOF,
+} gf__sim_step_kind;
+
+typedef struct gf__sim_step {
+  gf__sim_step_kind kind;
+  gf__buf head; /* BYTES: the bytes; IMAGE: up to the data string */
+  gf__buf tail; /* IMAGE: from the data string's closing quote */
+  int slot;     /* IMAGE: which image */
+  unsigned ms;  /* DELAY */
+  int slow;     /* IMAGE: written in pieces over about 2 s */
+  int cut;      /* IMAGE: stop after half of the data, then EOF */
+} gf__sim_step;
+
+#define GF_SIM_SLOTS 3 /* 0: the result; 1, 2: interim thought images */
+#define GF_SIM_SLOW_PIECES 40
+#define GF_SIM_SLOW_MS 50
+
+typedef struct gf__sim_slot {
+  uint64_t seed;
+  int w, h;
+  int used; /* an image step streams it */
+} gf__sim_slot;
+
+typedef struct gf__sim_plan {
+  gf__sim_step *steps;
+  size_t n, cap;
+  gf__sim_slot slots[GF_SIM_SLOTS];
+  int serves_result; /* slot 0 is streamed (possibly cut) */
+  int events;        /* response objects written, for tests */
+} gf__sim_plan;
+
+typedef struct gf__sim_plan_in {
+  const struct gf__sim_req *req;
+  const char *prompt; /* markers removed: the picture and the thoughts */
+  size_t plen;
+  gf__sim_framing framing;
+  unsigned faults;
+  gf__sim_ev_ctx ctx;
+} gf__sim_plan_in;
+
+int gf__sim_plan_build(gf__sim_plan *p, const gf__sim_plan_in *in);
+void gf__sim_plan_free(gf__sim_plan *p);
+
+/* The producer's answers. */
+enum {
+  GF_SIM_MORE = 1, /* bytes were appended: call again */
+  GF_SIM_WAIT,     /* the image of *slot is not ready yet */
+  GF_SIM_PAUSE,    /* wait *ms, then call again */
+  GF_SIM_END,      /* the body is complete */
+  GF_SIM_RESET,    /* reset the connection now */
+  GF_SIM_EOF,      /* close the TCP connection, no close_notify */
+};
+
+typedef struct gf__sim_prod {
+  const gf__sim_plan *plan;
+  struct gf__sim_img *imgs[GF_SIM_SLOTS]; /* ready images, set by the owner */
+  size_t step;
+  uint64_t off;   /* within the step */
+  int pause_due;  /* a slow image's piece was written */
+  uint64_t body_bytes;
+} gf__sim_prod;
+
+void gf__sim_prod_init(gf__sim_prod *p, const gf__sim_plan *plan);
+/* Appends at most max (> 0) bytes and returns GF_SIM_MORE, or returns what
+ * the next step asks for (GF_ENOMEM when out is full). After END, RESET or
+ * EOF it returns that again. */
+int gf__sim_prod_next(gf__sim_prod *p, gf__buf *out, size_t max,
+                      unsigned *ms, int *slot);
+
+/* The thought texts (UTF-8, several lines). i: 0.. */
+int gf__sim_thought_text(gf__buf *out, int i, const char *prompt, size_t plen);
+#endif

@@ -1,0 +1,159 @@
+/* Prompt markers: what each one sets, what is cut out of the prompt the
+ * picture is drawn from, and what stays as plain text. */
+#include "common/buf.h"
+#include "sim/markers.h"
+#include "test.h"
+
+static void parse(const char *p, gf__sim_marks *m, gf__buf *stripped) {
+  gf__buf_init(stripped, 0);
+  CHECK_INT(gf__sim_marks_parse(p, strlen(p), m, stripped), 0);
+  gf__buf_append(stripped, "", 0);
+}
+
+static void test_none(void) {
+  gf__sim_marks m;
+  gf__buf s;
+  parse("a plain prompt [with] brackets [[", &m, &s);
+  CHECK(m.eol == NULL);
+  CHECK_INT(m.chunk, 0);
+  CHECK_INT(m.think_ms, -1);
+  CHECK_INT(m.thoughts, -1);
+  CHECK_INT(m.comments, 0);
+  CHECK_INT(m.array, 0);
+  CHECK_INT(m.faults, 0);
+  CHECK_STR(s.data, "a plain prompt [with] brackets [[");
+  gf__buf_free(&s);
+  parse("", &m, &s);
+  CHECK_STR(s.data, "");
+  gf__buf_free(&s);
+}
+
+static void test_all(void) {
+  gf__sim_marks m;
+  gf__buf s;
+  parse("a [[chunk:7]] b [[comments]][[array]][[think:250]][[thoughts:0]]"
+        "[[fault:429]][[fault:thought-image]] c[[eol:lf]]",
+        &m, &s);
+  CHECK_STR(m.eol, "\n");
+  CHECK_INT(m.chunk, 7);
+  CHECK_INT(m.think_ms, 250);
+  CHECK_INT(m.thoughts, 0);
+  CHECK_INT(m.comments, 1);
+  CHECK_INT(m.array, 1);
+  CHECK_INT(m.faults, GF_SIM_F_429 | GF_SIM_F_THOUGHT_IMAGE);
+  CHECK_STR(s.data, "a  b  c");
+  gf__buf_free(&s);
+  parse("[[eol:cr]][[eol:crlf]]", &m, &s); /* the last one wins */
+  CHECK_STR(m.eol, "\r\n");
+  CHECK_STR(s.data, "");
+  gf__buf_free(&s);
+  parse("[[eol:cr]]", &m, &s);
+  CHECK_STR(m.eol, "\r");
+  gf__buf_free(&s);
+}
+
+static void test_every_fault(void) {
+  static const struct {
+    const char *name;
+    unsigned bit;
+  } v[] = {{"429", GF_SIM_F_429},
+           {"503", GF_SIM_F_503},
+           {"500", GF_SIM_F_500},
+           {"reset", GF_SIM_F_RESET},
+           {"eof", GF_SIM_F_EOF},
+           {"truncate", GF_SIM_F_TRUNCATE},
+           {"midstream", GF_SIM_F_MIDSTREAM},
+           {"error-event", GF_SIM_F_ERROR_EVENT},
+           {"badjson", GF_SIM_F_BADJSON},
+           {"safety", GF_SIM_F_SAFETY},
+           {"block", GF_SIM_F_BLOCK},
+           {"slow", GF_SIM_F_SLOW},
+           {"thought-image", GF_SIM_F_THOUGHT_IMAGE},
+           {"thought-only", GF_SIM_F_THOUGHT_ONLY},
+           {"text", GF_SIM_F_TEXT},
+           {"mime-after", GF_SIM_F_MIME_AFTER}};
+  unsigned all = 0;
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    char p[64];
+    snprintf(p, sizeof p, "x[[fault:%s]]y", v[i].name);
+    gf__sim_marks m;
+    gf__buf s;
+    parse(p, &m, &s);
+    CHECK_INT(m.faults, v[i].bit);
+    CHECK_STR(s.data, "xy");
+    gf__buf_free(&s);
+    gf__buf_init(&s, 0);
+    CHECK_INT(gf__sim_fault_names(v[i].bit, &s), 0);
+    CHECK_STR(s.data, v[i].name);
+    gf__buf_free(&s);
+    all |= v[i].bit;
+  }
+  gf__buf s;
+  gf__buf_init(&s, 0);
+  CHECK_INT(gf__sim_fault_names(all, &s), 0);
+  CHECK_STR(s.data, "429,503,500,reset,eof,truncate,midstream,error-event,"
+                    "badjson,safety,block,slow,thought-image,thought-only,"
+                    "text,mime-after");
+  gf__buf_reset(&s);
+  CHECK_INT(gf__sim_fault_names(0, &s), 0);
+  CHECK_STR(s.data, "");
+  gf__buf_free(&s);
+}
+
+static void test_malformed_stay(void) {
+  static const char *const keep[] = {
+      "[[fault:nope]]",    "[[chunk:0]]",       "[[chunk:x]]",
+      "[[chunk:16777217]]", "[[chunk:]]",       "[[chunk:-1]]",
+      "[[eol:CRLF]]",      "[[eol:crlf ]]",     "[[think:600001]]",
+      "[[thoughts:65]]",   "[[ comments]]",     "[[Array]]",
+      "[[eol:lf",          "[[]]",              "[fault:429]",
+      "[[fault:429]",      "[[chunk:1234567890]]"};
+  for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+    gf__sim_marks m;
+    gf__buf s;
+    parse(keep[i], &m, &s);
+    CHECK_STR(s.data, keep[i]);
+    CHECK_INT(m.faults, 0);
+    CHECK_INT(m.chunk, 0);
+    CHECK(m.eol == NULL);
+    CHECK_INT(m.think_ms, -1);
+    CHECK_INT(m.thoughts, -1);
+    CHECK_INT(m.comments + m.array, 0);
+    gf__buf_free(&s);
+  }
+}
+
+static void test_nested_and_limits(void) {
+  gf__sim_marks m;
+  gf__buf s;
+  parse("[[[fault:eof]]", &m, &s);
+  CHECK_INT(m.faults, GF_SIM_F_EOF);
+  CHECK_STR(s.data, "[");
+  gf__buf_free(&s);
+  parse("[[a [[fault:reset]] b]]", &m, &s);
+  CHECK_INT(m.faults, GF_SIM_F_RESET);
+  CHECK_STR(s.data, "[[a  b]]");
+  gf__buf_free(&s);
+  parse("[[chunk:16777216]][[think:600000]][[thoughts:64]][[chunk:1]]", &m,
+        &s);
+  CHECK_INT(m.chunk, 1);
+  CHECK_INT(m.think_ms, 600000);
+  CHECK_INT(m.thoughts, 64);
+  CHECK_STR(s.data, "");
+  gf__buf_free(&s);
+  /* a marker split by a NUL is no marker; bytes after it still count */
+  const char p[] = "[[fault:\0eof]] [[comments]]";
+  gf__buf_init(&s, 0);
+  CHECK_INT(gf__sim_marks_parse(p, sizeof p - 1, &m, &s), 0);
+  CHECK_INT(m.faults, 0);
+  CHECK_INT(m.comments, 1);
+  CHECK_INT(s.len, 15);
+  CHECK_MEM(s.data, s.len, "[[fault:\0eof]] ", 15);
+  gf__buf_free(&s);
+  CHECK_STR(gf__sim_eol_named("lf", 2), "\n");
+  CHECK(gf__sim_eol_named("lff", 3) == NULL);
+  CHECK(gf__sim_eol_named("l", 1) == NULL);
+}
+
+TEST_MAIN(TEST(test_none), TEST(test_all), TEST(test_every_fault),
+          TEST(test_malformed_stay), TEST(test_nested_and_limits))

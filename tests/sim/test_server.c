@@ -1,0 +1,614 @@
+/* The server in process, over loopback, with a small client made of the
+ * project's own layers (TLS client engine, HTTP response parser): a full
+ * generation over TLS with the exact image bytes, keep-alive, pipelining,
+ * error answers, the connection-level faults (reset, EOF without
+ * close_notify, truncation with close_notify), 1-byte chunks, many
+ * concurrent requests, the request log, and stop with connections open. */
+#include <json-c/json.h>
+#include <unistd.h>
+
+#include "b64/b64.h"
+#include "common/buf.h"
+#include "common/sha256.h"
+#include "gemflow.h"
+#include "http/http.h"
+#include "sim/png.h"
+#include "sim/sim.h"
+#include "tls/tls.h"
+#include "test.h"
+
+#define PATH "/v1beta/models/gemini-3-pro-image-preview:streamGenerateContent"
+
+/* ---- a client ---- */
+
+typedef struct cli {
+  uv_tcp_t tcp;
+  uv_connect_t conn;
+  uv_timer_t timer; /* sends the next request, after a response */
+  gf__tls *tls;
+  gf__http_resp *resp;
+  gf__buf out;      /* ciphertext or plain bytes to write */
+  gf__buf raw;      /* every plaintext byte received */
+  gf__buf body;     /* de-chunked body of the current response */
+  const char *reqs[4];
+  int nreqs, sent, pipelined;
+  int status[4], complete[4], responses;
+  char ctype[64];
+  int eof, reset, close_notify, failed, closed, reads;
+} cli;
+
+static char ca_path[1200];
+static gf__tls_config *client_cfg;
+
+static void on_close(uv_handle_t *h) { ((cli *)h->data)->closed++; }
+
+static void cli_close(cli *c) {
+  if (!uv_is_closing((uv_handle_t *)&c->tcp)) {
+    uv_close((uv_handle_t *)&c->tcp, on_close);
+    uv_close((uv_handle_t *)&c->timer, on_close);
+  }
+}
+
+static void write_done(uv_write_t *w, int status) {
+  free(w->data);
+  free(w);
+  (void)status;
+}
+
+static void flush_out(cli *c) {
+  if (!c->out.len)
+    return;
+  uv_write_t *w = malloc(sizeof *w);
+  size_t n;
+  w->data = gf__buf_steal(&c->out, &n);
+  uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
+  if (uv_write(w, (uv_stream_t *)&c->tcp, &b, 1, write_done)) {
+    free(w->data);
+    free(w);
+  }
+}
+
+static int on_cipher(void *ud, const char *p, size_t n) {
+  return gf__buf_append(&((cli *)ud)->out, p, n);
+}
+
+static void send_plain(cli *c, const char *p, size_t n) {
+  if (c->tls)
+    gf__tls_write(c->tls, p, n);
+  else
+    gf__buf_append(&c->out, p, n);
+  flush_out(c);
+}
+
+static void send_next(cli *c) {
+  do {
+    const char *r = c->reqs[c->sent++];
+    send_plain(c, r, strlen(r));
+  } while (c->pipelined && c->sent < c->nreqs);
+}
+
+static int r_header(void *ud, const char *name, size_t nlen, const char *value,
+                    size_t vlen) {
+  cli *c = ud;
+  if (nlen == 12 && strncasecmp(name, "content-type", 12) == 0)
+    snprintf(c->ctype, sizeof c->ctype, "%.*s", (int)vlen, value);
+  return 0;
+}
+static int r_headers_done(void *ud, int status) {
+  cli *c = ud;
+  if (c->responses < 4)
+    c->status[c->responses] = status;
+  return 0;
+}
+static int r_body(void *ud, const char *p, size_t n) {
+  return gf__buf_append(&((cli *)ud)->body, p, n);
+}
+static int r_complete(void *ud) {
+  cli *c = ud;
+  if (c->responses < 4)
+    c->complete[c->responses] = 1;
+  c->responses++;
+  return 1; /* stop: the next response gets a fresh parser */
+}
+static const gf__http_resp_cbs resp_cbs = {r_header, r_headers_done, r_body,
+                                           r_complete};
+
+static void next_timer(uv_timer_t *t) {
+  cli *c = t->data;
+  send_next(c);
+}
+
+static int on_plain(void *ud, const char *p, size_t n) {
+  cli *c = ud;
+  gf__buf_append(&c->raw, p, n);
+  if (c->pipelined)
+    return 0; /* read raw */
+  int rc = gf__http_resp_feed(c->resp, p, n);
+  if (rc == 1) { /* a response ended */
+    gf__http_resp_free(c->resp);
+    c->resp = gf__http_resp_new(&resp_cbs, c);
+    if (c->sent < c->nreqs)
+      uv_timer_start(&c->timer, next_timer, 0, 0);
+  } else if (rc) {
+    c->failed = rc;
+  }
+  return 0;
+}
+
+static void on_hs(void *ud, int status) {
+  cli *c = ud;
+  if (status)
+    c->failed = status;
+  else
+    send_next(c);
+}
+
+static const gf__tls_cbs tls_cbs = {on_cipher, on_plain, on_hs};
+
+static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b) {
+  static char buf[65536];
+  (void)h, (void)hint;
+  *b = uv_buf_init(buf, sizeof buf);
+}
+
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
+  cli *c = s->data;
+  if (n < 0) {
+    if (n == UV_EOF)
+      c->eof = 1;
+    else if (n == UV_ECONNRESET)
+      c->reset = 1;
+    else
+      c->failed = (int)n;
+    cli_close(c);
+    return;
+  }
+  c->reads++;
+  if (c->tls) {
+    int rc = gf__tls_feed(c->tls, b->base, (size_t)n);
+    flush_out(c);
+    if (rc)
+      c->failed = rc;
+    if (gf__tls_closed(c->tls))
+      c->close_notify = 1;
+  } else {
+    on_plain(c, b->base, (size_t)n);
+  }
+}
+
+static void on_connect(uv_connect_t *req, int status) {
+  cli *c = req->data;
+  if (status) {
+    c->failed = status;
+    cli_close(c);
+    return;
+  }
+  uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+  if (c->tls) {
+    gf__tls_start(c->tls);
+    flush_out(c);
+  } else {
+    send_next(c);
+  }
+}
+
+static void cli_start(cli *c, uv_loop_t *loop, int port, int tls) {
+  gf__buf_init(&c->out, 0);
+  gf__buf_init(&c->raw, 0);
+  gf__buf_init(&c->body, 0);
+  c->resp = gf__http_resp_new(&resp_cbs, c);
+  if (tls)
+    CHECK_INT(gf__tls_new(&c->tls, client_cfg, "localhost", &tls_cbs, c), 0);
+  uv_tcp_init(loop, &c->tcp);
+  uv_timer_init(loop, &c->timer);
+  c->tcp.data = c->timer.data = c->conn.data = c;
+  struct sockaddr_in a;
+  uv_ip4_addr("127.0.0.1", port, &a);
+  uv_tcp_connect(&c->conn, &c->tcp, (const struct sockaddr *)&a, on_connect);
+}
+
+static void cli_free(cli *c) {
+  gf__tls_free(c->tls);
+  gf__http_resp_free(c->resp);
+  gf__buf_free(&c->out);
+  gf__buf_free(&c->raw);
+  gf__buf_free(&c->body);
+  for (int i = 0; i < c->nreqs; i++)
+    free((char *)c->reqs[i]);
+}
+
+static char *request(const char *prompt, const char *query, int close) {
+  gf__buf b;
+  gf__buf_init(&b, 0);
+  json_object *s = json_object_new_string(prompt);
+  const char *js = json_object_to_json_string(s);
+  char body[4096];
+  snprintf(body, sizeof body, "{\"contents\":[{\"parts\":[{\"text\":%s}]}]}",
+           js);
+  gf__buf_printf(&b,
+                 "POST %s%s HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+                 "application/json\r\n%sContent-Length: %zu\r\n\r\n%s",
+                 PATH, query, close ? "Connection: close\r\n" : "",
+                 strlen(body), body);
+  json_object_put(s);
+  return gf__buf_steal(&b, NULL);
+}
+
+/* Runs the loop until every client has closed (bounded). */
+static void run_until_closed(uv_loop_t *loop, cli *cs, int n) {
+  for (int guard = 0; guard < 600000; guard++) {
+    int open = 0;
+    for (int i = 0; i < n; i++)
+      open += cs[i].closed < 2;
+    if (!open)
+      return;
+    uv_run(loop, UV_RUN_ONCE);
+  }
+  CHECK(!"clients did not finish");
+}
+
+/* ---- a server ---- */
+
+typedef struct srv {
+  uv_loop_t loop;
+  gf__sim *sim;
+  char dir[256], log[300];
+} srv;
+
+static void srv_start(srv *s, const char *const *reject, int plain) {
+  CHECK_INT(uv_loop_init(&s->loop), 0);
+  snprintf(s->dir, sizeof s->dir, "/tmp/gf-sim-test-XXXXXX");
+  CHECK(mkdtemp(s->dir) != NULL);
+  snprintf(s->log, sizeof s->log, "%s/requests.log", s->dir);
+  gf__sim_opts o;
+  gf__sim_opts_init(&o);
+  o.dir = s->dir;
+  o.plain = plain;
+  o.log_file = s->log;
+  for (; reject && *reject; reject++)
+    o.reject[o.nreject++] = *reject;
+  const char *why = NULL;
+  int rc = gf__sim_start(&s->sim, &s->loop, &o, &why);
+  if (rc)
+    fprintf(stderr, "start: %s\n", why);
+  CHECK_INT(rc, 0);
+  CHECK(gf__sim_port(s->sim) > 0);
+  if (!plain) {
+    char want[64];
+    snprintf(want, sizeof want, "https://localhost:%d", gf__sim_port(s->sim));
+    CHECK_STR(gf__sim_url(s->sim), want);
+    snprintf(ca_path, sizeof ca_path, "%s", gf__sim_ca(s->sim));
+    CHECK(strstr(ca_path, s->dir) == ca_path);
+    gf__tls_config_free(client_cfg);
+    client_cfg = NULL;
+    CHECK_INT(gf__tls_config_client(&client_cfg, ca_path, NULL), 0);
+  } else {
+    CHECK(gf__sim_ca(s->sim) == NULL);
+    CHECK(strncmp(gf__sim_url(s->sim), "http://127.0.0.1:", 17) == 0);
+  }
+}
+
+static int srv_log_lines(srv *s) {
+  FILE *f = fopen(s->log, "r");
+  int n = 0, ch;
+  while (f && (ch = fgetc(f)) != EOF)
+    n += ch == '\n';
+  if (f)
+    fclose(f);
+  return n;
+}
+
+static void srv_stop(srv *s) {
+  gf__sim_stop(s->sim);
+  CHECK_INT(uv_run(&s->loop, UV_RUN_DEFAULT), 0);
+  CHECK_INT(uv_loop_close(&s->loop), 0);
+  char p[400];
+  static const char *const files[] = {"ca.pem", "server.pem", "server.key",
+                                      "requests.log"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(p, sizeof p, "%s/%s", s->dir, files[i]);
+    unlink(p);
+  }
+  rmdir(s->dir);
+}
+
+/* The final image of an SSE body: decoded and hashed. */
+static int image_sha(const gf__buf *body, unsigned char sha[32],
+                     uint64_t *len) {
+  const char *last = NULL, *p = body->data, *end = body->data + body->len;
+  while ((p = memmem(p, (size_t)(end - p), "\"data\":\"", 8))) {
+    last = p + 8;
+    p += 8;
+  }
+  if (!last)
+    return -1;
+  const char *q = memchr(last, '"', (size_t)(end - last));
+  if (!q)
+    return -1;
+  size_t n = (size_t)(q - last), got = 0, tail = 0;
+  unsigned char *png = malloc(GF_B64_DEC_MAX(n) + 3);
+  gf__b64dec d;
+  gf__b64_init(&d);
+  int rc = gf__b64_decode(&d, last, n, png, &got) ||
+           gf__b64_finish(&d, png + got, &tail);
+  gf__sha256 s;
+  gf__sha256_init(&s);
+  gf__sha256_update(&s, png, got + tail);
+  gf__sha256_final(&s, sha);
+  *len = got + tail;
+  free(png);
+  return rc ? -1 : 0;
+}
+
+static void expected(const char *prompt, int w, int h, unsigned char sha[32],
+                     uint64_t *len) {
+  gf__buf png;
+  gf__buf_init(&png, 0);
+  CHECK_INT(gf__sim_png_encode(prompt, strlen(prompt), 0, w, h, &png), 0);
+  gf__sha256 s;
+  gf__sha256_init(&s);
+  gf__sha256_update(&s, png.data, png.len);
+  gf__sha256_final(&s, sha);
+  *len = png.len;
+  gf__buf_free(&png);
+}
+
+/* ---- tests ---- */
+
+static void test_tls_generation(void) {
+  srv s;
+  srv_start(&s, NULL, 0);
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("a quiet harbour [[eol:lf]]", "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request("a quiet harbour", "?key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.failed, 0);
+  CHECK_INT(c.responses, 2);
+  CHECK_INT(c.status[0], 200);
+  CHECK_INT(c.status[1], 200);
+  CHECK_INT(c.complete[0] + c.complete[1], 2);
+  /* the second answer, JSON array, closes with close_notify */
+  CHECK_STR(c.ctype, "application/json; charset=UTF-8");
+  CHECK_INT(c.close_notify, 1);
+  CHECK_INT(c.eof, 1);
+  unsigned char sha[32], want[32];
+  uint64_t len = 0, wlen = 0;
+  CHECK_INT(image_sha(&c.body, sha, &len), 0);
+  expected("a quiet harbour", 1024, 1024, want, &wlen);
+  CHECK_INT(len, wlen);
+  CHECK_MEM(sha, 32, want, 32);
+  CHECK(strstr(c.raw.data, "data: {\"candidates\"") != NULL); /* the SSE one */
+  cli_free(&c);
+  CHECK_INT(srv_log_lines(&s), 2);
+  srv_stop(&s);
+}
+
+static void test_errors_and_pipelining(void) {
+  static const char *const rej[] = {"revoked", NULL};
+  srv s;
+  srv_start(&s, rej, 1);
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.pipelined = 1;
+  c.reqs[c.nreqs++] = strdup("GET /v1beta/models HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.reqs[c.nreqs++] = request("x", "?key=revoked", 0);
+  c.reqs[c.nreqs++] = request("x [[fault:429]]", "?key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 0);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.eof, 1);
+  const char *a = strstr(c.raw.data, "HTTP/1.1 404 Not Found\r\n");
+  const char *b = strstr(c.raw.data, "HTTP/1.1 403 Forbidden\r\n");
+  const char *d = strstr(c.raw.data, "HTTP/1.1 429 Too Many Requests\r\n");
+  CHECK(a && b && d && a < b && b < d);
+  CHECK(strstr(c.raw.data, "\"reason\": \"API_KEY_INVALID\"") != NULL);
+  CHECK(d && strstr(d, "\r\nRetry-After: 2\r\n") != NULL);
+  CHECK(d && strstr(d, "\r\nConnection: close\r\n") != NULL);
+  CHECK(strstr(c.raw.data, "revoked") == NULL);
+  cli_free(&c);
+
+  /* a body over the limit is refused from its Content-Length, at once */
+  memset(&c, 0, sizeof c);
+  c.pipelined = 1;
+  c.reqs[c.nreqs++] = strdup("POST " PATH "?key=k HTTP/1.1\r\nHost: x\r\n"
+                             "Content-Length: 67108865\r\n\r\n{\"contents\"");
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 0);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK(strncmp(c.raw.data, "HTTP/1.1 413 ", 13) == 0);
+  CHECK(strstr(c.raw.data, "\r\nConnection: close\r\n") != NULL);
+  CHECK_INT(c.eof, 1);
+  cli_free(&c);
+
+  /* malformed HTTP */
+  memset(&c, 0, sizeof c);
+  c.pipelined = 1;
+  c.reqs[c.nreqs++] = strdup("POST / HTTP/1.1\r\nHost x\r\n\r\n");
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 0);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK(c.raw.data && strncmp(c.raw.data, "HTTP/1.1 400 ", 13) == 0);
+  cli_free(&c);
+  CHECK_INT(srv_log_lines(&s), 5);
+  srv_stop(&s);
+}
+
+static void test_connection_faults(void) {
+  srv s;
+  srv_start(&s, NULL, 0);
+  /* reset after the thoughts: they all arrive, then ECONNRESET */
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("x [[fault:reset]]", "?alt=sse&key=k", 0);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.reset, 1);
+  CHECK_INT(c.responses, 0);
+  CHECK_INT(c.status[0], 200);
+  const char *p = c.body.data;
+  int thoughts = 0;
+  while (p && (p = strstr(p, "\"thought\"")))
+    thoughts++, p++;
+  CHECK_INT(thoughts, 3);
+  cli_free(&c);
+
+  /* eof: half an image, a TCP FIN, no close_notify, no last chunk */
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("x [[fault:eof]]", "?alt=sse&key=k", 0);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.eof, 1);
+  CHECK_INT(c.close_notify, 0);
+  CHECK_INT(c.responses, 0);
+  CHECK_INT(gf__http_resp_eof(c.resp), GF_ETRUNCATED);
+  CHECK(c.body.len > 1000000);
+  cli_free(&c);
+
+  /* truncate: a proper end of the body and close_notify, no image */
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("x [[fault:truncate]]", "?alt=sse&key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.responses, 1);
+  CHECK_INT(c.close_notify, 1);
+  CHECK(strstr(c.body.data, "inlineData") == NULL);
+  CHECK(strstr(c.body.data, "finishReason") == NULL);
+  cli_free(&c);
+  srv_stop(&s);
+}
+
+static void test_one_byte_chunks(void) {
+  srv s;
+  srv_start(&s, NULL, 0);
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("tiny [[chunk:1]]", "?alt=sse&key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.responses, 1);
+  unsigned char sha[32], want[32];
+  uint64_t len = 0, wlen = 0;
+  CHECK_INT(image_sha(&c.body, sha, &len), 0);
+  expected("tiny ", 1024, 1024, want, &wlen);
+  CHECK_MEM(sha, 32, want, 32);
+  /* ~14 MB of 1-byte chunks came in far fewer reads than chunks */
+  CHECK(c.raw.len > 6 * c.body.len);
+  CHECK(c.reads < (int)(c.body.len / 100));
+  cli_free(&c);
+  srv_stop(&s);
+}
+
+static void test_concurrent(void) {
+  enum { N = 24 };
+  srv s;
+  srv_start(&s, NULL, 0);
+  static cli cs[N];
+  memset(cs, 0, sizeof cs);
+  for (int i = 0; i < N; i++) {
+    char prompt[64];
+    snprintf(prompt, sizeof prompt, "harbour %d%s", i % 6,
+             i % 3 == 0 ? " [[chunk:7]]" : "");
+    cs[i].reqs[cs[i].nreqs++] = request(prompt, "?alt=sse&key=k", 1);
+    cli_start(&cs[i], &s.loop, gf__sim_port(s.sim), 1);
+  }
+  run_until_closed(&s.loop, cs, N);
+  for (int i = 0; i < N; i++) {
+    char prompt[64];
+    snprintf(prompt, sizeof prompt, "harbour %d%s", i % 6,
+             i % 3 == 0 ? " " : "");
+    unsigned char sha[32], want[32];
+    uint64_t len = 0, wlen = 0;
+    CHECK_INT(cs[i].responses, 1);
+    CHECK_INT(image_sha(&cs[i].body, sha, &len), 0);
+    expected(prompt, 1024, 1024, want, &wlen);
+    CHECK_MEM(sha, 32, want, 32);
+    cli_free(&cs[i]);
+  }
+  CHECK_INT(srv_log_lines(&s), N);
+  srv_stop(&s);
+}
+
+/* Stop while responses wait (a think pause, an image being made) and a
+ * connection is idle: everything closes, nothing leaks. */
+static void test_stop_midway(void) {
+  srv s;
+  srv_start(&s, NULL, 0);
+  static cli cs[3];
+  memset(cs, 0, sizeof cs);
+  cs[0].reqs[cs[0].nreqs++] = request("x [[think:5000]]", "?alt=sse&key=k", 0);
+  cs[1].reqs[cs[1].nreqs++] = request("a new one", "?alt=sse&key=k", 0);
+  cs[2].reqs[cs[2].nreqs++] = strdup("POST " PATH " HTTP/1.1\r\nHost: x\r\n"
+                                     "Content-Length: 100\r\n\r\n{");
+  for (int i = 0; i < 3; i++)
+    cli_start(&cs[i], &s.loop, gf__sim_port(s.sim), 1);
+  for (int i = 0; i < 200 && cs[0].body.len == 0; i++)
+    uv_run(&s.loop, UV_RUN_ONCE);
+  CHECK(cs[0].body.len > 0);
+  gf__sim_stop(s.sim);
+  s.sim = NULL;
+  run_until_closed(&s.loop, cs, 3);
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(cs[i].responses, 0);
+    cli_free(&cs[i]);
+  }
+  CHECK_INT(uv_run(&s.loop, UV_RUN_DEFAULT), 0);
+  CHECK_INT(uv_loop_close(&s.loop), 0);
+  /* the first was logged as aborted */
+  FILE *f = fopen(s.log, "r");
+  char line[4096] = "";
+  CHECK(f && fgets(line, sizeof line, f));
+  CHECK(strstr(line, "\"aborted\":true") != NULL);
+  if (f)
+    fclose(f);
+  s.sim = NULL;
+  char p[400];
+  static const char *const files[] = {"ca.pem", "server.pem", "server.key",
+                                      "requests.log"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(p, sizeof p, "%s/%s", s.dir, files[i]);
+    unlink(p);
+  }
+  rmdir(s.dir);
+}
+
+static void test_start_failures(void) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  gf__sim *sim = NULL;
+  gf__sim_opts o;
+  gf__sim_opts_init(&o);
+  o.plain = 1;
+  o.host = "not-an-ip";
+  const char *why = NULL;
+  CHECK_INT(gf__sim_start(&sim, &loop, &o, &why), GF_EINVAL);
+  CHECK(sim == NULL);
+  CHECK_STR(why, "--host not-an-ip is not an IP address");
+  o.host = "127.0.0.1";
+  o.log_file = "/nonexistent/dir/log";
+  CHECK_INT(gf__sim_start(&sim, &loop, &o, &why), GF_EIO);
+  o.log_file = NULL;
+  o.plain = 0;
+  o.cert_file = "/nonexistent.pem";
+  o.key_file = "/nonexistent.key";
+  CHECK(gf__sim_start(&sim, &loop, &o, &why) != 0);
+  CHECK(strncmp(why, "cannot load --cert/--key", 24) == 0);
+  /* a port in use */
+  o.cert_file = o.key_file = NULL;
+  o.plain = 1;
+  gf__sim *a = NULL;
+  CHECK_INT(gf__sim_start(&a, &loop, &o, &why), 0);
+  o.port = gf__sim_port(a);
+  CHECK_INT(gf__sim_start(&sim, &loop, &o, &why), GF_ECONNECT);
+  gf__sim_stop(a);
+  CHECK_INT(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  CHECK_INT(uv_loop_close(&loop), 0);
+}
+
+static void test_cleanup(void) {
+  gf__tls_config_free(client_cfg);
+  client_cfg = NULL;
+}
+
+TEST_MAIN(TEST(test_tls_generation), TEST(test_errors_and_pipelining),
+          TEST(test_connection_faults), TEST(test_one_byte_chunks),
+          TEST(test_concurrent), TEST(test_stop_midway),
+          TEST(test_start_failures), TEST(test_cleanup))

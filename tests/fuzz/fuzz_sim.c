@@ -4,21 +4,19 @@
  * parsed; for a valid request the response is planned (markers included)
  * and produced with stand-in images, piece sizes chosen by the input: the
  * bytes must not depend on the piece size, and production must end.
- *
- * The fuzz build links gf_internal only, which does not hold src/sim/, so
- * the sources needed are compiled in here. */
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/sim/apierr.c"
-#include "../../src/sim/dims.c"
-#include "../../src/sim/events.c"
-#include "../../src/sim/markers.c"
-#include "../../src/sim/picture.c"
-#include "../../src/sim/plan.c"
-#include "../../src/sim/request.c"
-#include "../../src/sim/thoughts.c"
+#include "sim/apierr.h"
+#include "sim/image.h"
+#include "sim/dims.h"
+#include "sim/events.h"
+#include "sim/markers.h"
+#include "sim/picture.h"
+#include "sim/plan.h"
+#include "sim/request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

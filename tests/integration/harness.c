@@ -255,6 +255,7 @@ static void cb_done(gf_gen *g, const gf_result *res, void *ud) {
   r->width = res->width;
   r->height = res->height;
   r->fell_back = res->fell_back_to_thought_image;
+  r->retry_after_s = res->retry_after_s;
   r->usage = res->usage;
   r->timings = res->timings;
 }

@@ -45,6 +45,7 @@ typedef struct it_rec {
   uint64_t bytes;
   unsigned width, height;
   int fell_back;
+  double retry_after_s;
   gf_usage usage;
   gf_timings timings;
   /* cancel after this many callbacks of kind cancel_on ('t','b','D'), or

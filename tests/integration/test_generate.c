@@ -250,6 +250,40 @@ static void test_status_details(void) {
   it_run1(&o, "slow down [[fault:429]]", NULL, NULL, &r);
   CHECK_INT(r.http_status, 429);
   CHECK_STR(r.api_status, "RESOURCE_EXHAUSTED");
+  CHECK(r.retry_after_s > 1.49 && r.retry_after_s < 1.51); /* RetryInfo */
+}
+
+static void test_rejected_key(void) {
+  it_sim other;
+  const char *args[] = {"--reject-key", "revoked-key-0001", NULL};
+  it_sim_start(&other, args);
+  it_rec r = {0};
+  it_opts o = {0};
+  o.url = other.url;
+  o.ca = other.ca;
+  o.key = "revoked-key-0001";
+  it_run1(&o, "not for you", NULL, NULL, &r);
+  it_sim_stop(&other);
+  CHECK_INT(r.status, GF_ESTATUS);
+  CHECK_INT(r.http_status, 403);
+  CHECK_STR(r.api_status, "PERMISSION_DENIED");
+  CHECK(strstr(r.message, "HTTP 403 PERMISSION_DENIED") == r.message);
+  CHECK(strstr(r.message, "revoked-key-0001") == NULL);
+}
+
+static void test_plain_http(void) {
+  it_sim other;
+  const char *args[] = {"--plain", NULL};
+  it_sim_start(&other, args);
+  CHECK(strncmp(other.url, "http://", 7) == 0);
+  it_rec r = {0};
+  it_opts o = {0};
+  o.url = other.url;
+  it_run1(&o, "over plain http", "4:3", "1K", &r);
+  it_sim_stop(&other);
+  check_served(&r, "over plain http", "4:3", "1K");
+  CHECK_INT(r.width, 1200);
+  CHECK_INT(r.height, 896);
 }
 
 static void test_ip_literals(void) {
@@ -362,7 +396,7 @@ int main(int argc, char **argv) {
       TEST(test_faults), TEST(test_status_details), TEST(test_ip_literals),
       TEST(test_untrusted_ca), TEST(test_key_in_header),
       TEST(test_connection_refused), TEST(test_cancel),
-      TEST(test_idle_timeout),
+      TEST(test_idle_timeout), TEST(test_rejected_key), TEST(test_plain_http),
       TEST(test_concurrent)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   it_sim_stop(&sim);

@@ -183,13 +183,15 @@ static void on_connected(void *ud) {
   const char *suite = gf__conn_tls_suite(g->conn);
   gf__trace(g, "* connected to %s%s%s", gf__conn_peer(g->conn),
             suite ? " with " : "", suite ? suite : "");
-  gf__http_header h[4] = {
+  /* identity: the body is parsed as it streams, a compressed one is not */
+  gf__http_header h[5] = {
       {"Content-Type", "application/json"},
       {"Accept", c->use_sse ? "text/event-stream" : "application/json"},
+      {"Accept-Encoding", "identity"},
       {"User-Agent", "gemflow/" "0.1.0"},
       {"x-goog-api-key", c->api_key},
   };
-  size_t nh = c->key_in == GF_KEY_IN_HEADER && c->api_key ? 4 : 3;
+  size_t nh = c->key_in == GF_KEY_IN_HEADER && c->api_key ? 5 : 4;
   gf__buf head;
   gf__buf_init(&head, 0);
   int rc = gf__http_write_request(&head, "POST", g->target.data,

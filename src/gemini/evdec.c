@@ -43,15 +43,42 @@ void gf__evdec_free(gf__evdec *d) {
 
 const gf__gem_summary *gf__evdec_summary(const gf__evdec *d) { return &d->sum; }
 
+/* OpenAI-style gateways may end a stream with "data: [DONE]". The Gemini
+ * API has no such terminator, but a gateway in front of it may add one: an
+ * event that is exactly "[DONE]" is skipped; any other event starting with
+ * '[' is invalid (an event is one object). */
+static int gf__sentinel_feed(gf__evdec *d, const char *p, size_t n) {
+  if (n > sizeof d->sentinel - d->sentinel_len)
+    return gf__evdec_fail(d, GF_EJSON);
+  memcpy(d->sentinel + d->sentinel_len, p, n);
+  d->sentinel_len += n;
+  return 0;
+}
+
+static int gf__sentinel_end(gf__evdec *d) {
+  int done = d->sentinel_len == 6 && memcmp(d->sentinel, "[DONE]", 6) == 0;
+  d->in_sentinel = 0;
+  d->sentinel_len = 0;
+  return done ? 0 : gf__evdec_fail(d, GF_EJSON);
+}
+
 int gf__evdec_event_feed(gf__evdec *d, const char *p, size_t n) {
   int rc = gf__evdec_mode(d, GF__MODE_SSE);
-  return rc ? rc : gf__jscan_feed(d, p, n);
+  if (rc || n == 0)
+    return rc;
+  if (!d->ev_fed && p[0] == '[')
+    d->in_sentinel = 1;
+  d->ev_fed = 1;
+  return d->in_sentinel ? gf__sentinel_feed(d, p, n) : gf__jscan_feed(d, p, n);
 }
 
 int gf__evdec_event_end(gf__evdec *d) {
   int rc = gf__evdec_mode(d, GF__MODE_SSE);
   if (rc)
     return rc;
+  d->ev_fed = 0;
+  if (d->in_sentinel)
+    return gf__sentinel_end(d);
   if (gf__jscan_idle(d)) /* an event of whitespace: nothing to read */
     return 0;
   rc = gf__jscan_complete(d) ? gf__ev_process(d) : GF_EJSON;
@@ -60,6 +87,8 @@ int gf__evdec_event_end(gf__evdec *d) {
 }
 
 int gf__evdec_event_complete(const gf__evdec *d) {
+  if (d->in_sentinel)
+    return d->sentinel_len == 6 && memcmp(d->sentinel, "[DONE]", 6) == 0;
   return d->mode == GF__MODE_SSE && !d->err && gf__jscan_complete(d);
 }
 

@@ -123,6 +123,12 @@ struct gf__evdec {
   size_t out_len;
 
   gf__buf raw; /* raw lines (an error object written without "data:") */
+
+  /* an SSE event that starts with '[': only "[DONE]" is allowed there */
+  char sentinel[8];
+  size_t sentinel_len;
+  int in_sentinel;
+  int ev_fed; /* bytes of the current SSE event have been fed */
 };
 
 /* jscan.c: scans p[0..n) of the current mode's input. */

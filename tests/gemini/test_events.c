@@ -509,6 +509,20 @@ static void test_error_event(void) {
             "id=- usage=0 verdict=no_finish)\n",                               \
             __VA_ARGS__)
 
+/* A gateway's "[DONE]" terminator is skipped, nothing else like it. */
+static void test_done_sentinel(void) {
+  CHECK_SSE("thought(**Planning** the sunset)\n"
+            "finish=ok\n"
+            "sum(ev=1 img=0 final=0 finish=- block=- "
+            "model=gemini-3-pro-image-preview id=r1 usage=0 "
+            "verdict=no_finish)\n",
+            seed1, "[DONE]");
+  BAD("bad_json", "[DONE]x");
+  BAD("bad_json", "[DON]");
+  BAD("bad_json", "[DONE] [DONE]");
+  BAD("bad_json", " [DONE]"); /* exactly the sentinel, split or not */
+}
+
 static void test_bad_json(void) {
   BAD("bad_json", "{\"a\":1,}");
   BAD("bad_json", "{\"a\":tru}");
@@ -824,6 +838,6 @@ TEST_MAIN(TEST(test_seed_shapes), TEST(test_seed_with_stop),
           TEST(test_two_images_in_one_part), TEST(test_empty_events_ignored),
           TEST(test_depth_limit), TEST(test_event_limit),
           TEST(test_callback_stops), TEST(test_event_complete),
-          TEST(test_raw_error_lines), TEST(test_raw_lines_bounded),
+          TEST(test_raw_error_lines), TEST(test_done_sentinel), TEST(test_raw_lines_bounded),
           TEST(test_array_crlf), TEST(test_array_errors),
           TEST(test_array_truncated), TEST(test_array_shapes))

@@ -196,7 +196,9 @@ typedef struct gf_gen_options {
 void gf_gen_options_init(gf_gen_options *opts);
 
 /* Starts a generation. The request is copied into the generation (the caller
- * may free it at once). opts may be NULL. */
+ * may free it at once). opts may be NULL. A non-zero return means nothing
+ * started and no callback will run; 0 means on_done will run exactly once,
+ * later, from the loop (also when the connection fails at once). */
 int gf_generate(gf_client *client, const gf_request *req,
                 const gf_gen_options *opts, const gf_callbacks *cbs, void *ud,
                 gf_gen **out);

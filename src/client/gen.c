@@ -84,6 +84,11 @@ int gf_generate(gf_client *c, const gf_request *req, const gf_gen_options *o,
   }
   g->t0 = uv_hrtime();
   g->timings = (gf_timings){-1, -1, -1, -1, -1, -1};
+  rc = start_attempt(g);
+  if (rc) { /* nothing started: no on_done, the error is the answer */
+    gen_free(g);
+    return rc;
+  }
   g->next = c->gens;
   if (c->gens)
     c->gens->prev = g;
@@ -91,9 +96,6 @@ int gf_generate(gf_client *c, const gf_request *req, const gf_gen_options *o,
   c->live++;
   if (out)
     *out = g;
-  rc = start_attempt(g);
-  if (rc)
-    gf__gen_fail(g, rc, NULL); /* on_done follows from the loop */
   return 0;
 }
 

@@ -28,6 +28,7 @@ struct gf__conn {
   int closing;
   int pending;  /* handles and requests still to call back */
   int stopped;  /* on_data asked to stop */
+  int resolving; /* the resolver request has not called back yet */
   uv_getaddrinfo_t gai;
   struct addrinfo *ai_list, *ai_next;
   uv_tcp_t *tcp;
@@ -80,8 +81,8 @@ int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
 void gf__conn_close(gf__conn *c) {
   if (c->closing)
     return;
-  if (c->state == ST_RESOLVING)
-    uv_cancel((uv_req_t *)&c->gai);
+  if (c->resolving)
+    uv_cancel((uv_req_t *)&c->gai); /* its callback still comes */
   c->closing = 1;
   c->state = ST_ENDED;
   release(c);
@@ -167,10 +168,11 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
                         struct addrinfo *res) {
   gf__conn *c = req->data;
   c->ai_list = res;
+  c->resolving = 0;
   int closing = c->closing;
   unref(c); /* the reference this request held; frees c when closing */
-  if (closing)
-    return;
+  if (closing || c->state != ST_RESOLVING)
+    return; /* closed, or timed out meanwhile */
   if (status < 0 || !res) {
     snprintf(c->msg, sizeof c->msg, "cannot resolve %s: %s", c->url->host,
              uv_strerror(status));
@@ -196,10 +198,12 @@ static void start_resolve(gf__conn *c) {
   c->state = ST_RESOLVING;
   arm_timer(c, c->connect_timeout_ms);
   c->pending++;
+  c->resolving = 1;
   int rc = uv_getaddrinfo(c->loop, &c->gai, on_resolved, c->url->host, port,
                           &hints);
   if (rc < 0) {
     c->pending--;
+    c->resolving = 0;
     snprintf(c->msg, sizeof c->msg, "cannot resolve %s: %s", c->url->host,
              uv_strerror(rc));
     end(c, GF_EDNS, c->msg);

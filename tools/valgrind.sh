@@ -10,4 +10,7 @@ for t in test_text_to_image test_edit_with_refs test_thought_images test_faults 
     --errors-for-leak-kinds=definite,indirect,possible \
     "$dir/it_generate" "$t" >/dev/null
 done
+echo "-- valgrind it_raw"
+valgrind --quiet --error-exitcode=9 --leak-check=full --show-leak-kinds=definite,indirect,possible \
+  --errors-for-leak-kinds=definite,indirect,possible "$dir/it_raw" >/dev/null
 echo "valgrind: no leaks, no errors"

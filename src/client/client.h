@@ -33,7 +33,9 @@ struct gf_client {
   struct gf_gen *gens; /* live generations, for gf_client_free */
 };
 
-enum { BODY_NONE, BODY_SSE, BODY_ARRAY, BODY_ERROR };
+/* BODY_SNIFF: a 2xx body whose first byte decides: '[' is the JSON-array
+ * form whatever the Content-Type says, anything else body_next. */
+enum { BODY_NONE, BODY_SNIFF, BODY_SSE, BODY_ARRAY, BODY_ERROR };
 
 struct gf_gen {
   gf_client *client;
@@ -54,6 +56,7 @@ struct gf_gen {
   int attempts;
   int http_status;
   int body_mode;
+  int body_next;          /* the mode the headers chose */
   gf__buf errbody;       /* a non-2xx body, bounded */
   double retry_after_s;  /* from the Retry-After header */
   int transport_err;     /* how the connection ended */

@@ -153,6 +153,8 @@ static void fail_verdict(gf_gen *g, int v, const gf__gem_summary *s) {
 static void finish_stream(gf_gen *g, int transport_err, const char *msg) {
   if (g->finishing)
     return;
+  if (g->body_mode == BODY_SNIFF) /* an empty body: judge it as labelled */
+    g->body_mode = g->body_next;
   if (g->body_mode == BODY_ERROR || g->body_mode == BODY_NONE) {
     if (g->http_status >= 200 && g->http_status < 300)
       gf__gen_fail(g, transport_err ? transport_err : GF_EHTTP, msg);
@@ -211,20 +213,41 @@ static int on_headers_done(void *ud, int status) {
   gf__trace(g, "< HTTP %d %s", status, gf__http_reason(status));
   if (status < 200 || status > 299) {
     g->body_mode = BODY_ERROR;
-  } else if (strncasecmp(g->content_type, "application/json", 16) == 0 ||
-             (!strstr(g->content_type, "event-stream") && !g->client->use_sse)) {
-    g->body_mode = BODY_ARRAY;
+    return g->stop;
+  }
+  g->body_mode = BODY_SNIFF;
+  if (strncasecmp(g->content_type, "application/json", 16) == 0 ||
+      (!strstr(g->content_type, "event-stream") && !g->client->use_sse)) {
+    g->body_next = BODY_ARRAY;
   } else {
-    g->body_mode = BODY_SSE;
+    g->body_next = BODY_SSE;
     if (!g->sse && !(g->sse = gf__sse_new(&sse_cbs, g, 0)))
       return stream_error(g, GF_ENOMEM);
   }
   return g->stop;
 }
 
+/* Servers that ignore alt=sse send the JSON array, some still labelled as
+ * an event stream: the first byte that is not white space tells. */
+static void sniff_body(gf_gen *g, const char **p, size_t *n) {
+  while (*n && (**p == ' ' || **p == '\t' || **p == '\r' || **p == '\n')) {
+    (*p)++;
+    (*n)--;
+  }
+  if (*n == 0)
+    return;
+  g->body_mode = **p == '[' ? BODY_ARRAY : g->body_next;
+  if (g->body_mode != g->body_next)
+    gf__trace(g, "* the body is a JSON array: reading it as such");
+}
+
 static int on_body(void *ud, const char *p, size_t n) {
   gf_gen *g = ud;
+  if (g->body_mode == BODY_SNIFF)
+    sniff_body(g, &p, &n);
   switch (g->body_mode) {
+  case BODY_SNIFF:
+    return 0; /* only white space so far */
   case BODY_SSE:
     return gf__sse_feed(g->sse, p, n);
   case BODY_ARRAY:

@@ -14,6 +14,13 @@
 
 #include "common/sha256.h"
 
+const unsigned char it_png1[69] = {
+    0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D',
+    'R',  0,   0,   0,   1,    0,    0,    0,    1, 8, 2, 0, 0,  0,   0x90,
+    0x77, 0x53, 0xde, 0, 0, 0, 12, 'I', 'D', 'A', 'T', 0x08, 0xd7, 0x63,
+    0xf8, 0xcf, 0xc0, 0, 0, 0x03, 0x01, 0x01, 0x00, 0x18, 0xdd, 0x8d, 0xb0,
+    0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+
 static void die(const char *what) {
   fprintf(stderr, "harness: %s\n", what);
   exit(2);

@@ -72,6 +72,8 @@ void it_run1(const it_opts *o, const char *prompt, const char *aspect,
              const char *size, it_rec *rec);
 gf_request *it_req(const char *prompt, const char *aspect, const char *size);
 void it_hex(const unsigned char sha[32], char out[65]);
+/* A real 1x1 PNG (69 bytes). */
+extern const unsigned char it_png1[69];
 /* A test-time directory. */
 const char *it_tmpdir(void);
 #endif

@@ -85,14 +85,8 @@ static void canned_stop(canned *c) {
   close(c->lfd);
 }
 
-/* A real 1x1 PNG, its base64 and digest. */
-static const unsigned char png1[] = {
-    0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D',
-    'R',  0,   0,   0,   1,    0,    0,    0,    1, 8, 2, 0, 0,  0,   0x90,
-    0x77, 0x53, 0xde, 0, 0, 0, 12, 'I', 'D', 'A', 'T', 0x08, 0xd7, 0x63,
-    0xf8, 0xcf, 0xc0, 0, 0, 0x03, 0x01, 0x01, 0x00, 0x18, 0xdd, 0x8d, 0xb0,
-    0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
-static char png_b64[GF_B64_ENC_LEN(sizeof png1) + 1];
+/* The harness's 1x1 PNG, its base64 and digest. */
+static char png_b64[GF_B64_ENC_LEN(sizeof it_png1) + 1];
 static unsigned char png_sha[32];
 
 #define THOUGHT                                                                \
@@ -127,7 +121,7 @@ static it_rec run_canned(const char *response, size_t piece, canned *c) {
 static void expect_image(const it_rec *r) {
   CHECK_INT(r->status, GF_OK);
   CHECK_MEM(r->sha, 32, png_sha, 32);
-  CHECK_INT(r->bytes, sizeof png1);
+  CHECK_INT(r->bytes, sizeof it_png1);
   CHECK_INT(r->width, 1);
   CHECK_INT(r->done_count, 1);
 }
@@ -230,10 +224,10 @@ static void test_error_object_in_200(void) {
 }
 
 int main(int argc, char **argv) {
-  gf__b64_encode(png1, sizeof png1, png_b64);
+  gf__b64_encode(it_png1, sizeof it_png1, png_b64);
   gf__sha256 s;
   gf__sha256_init(&s);
-  gf__sha256_update(&s, png1, sizeof png1);
+  gf__sha256_update(&s, it_png1, sizeof it_png1);
   gf__sha256_final(&s, png_sha);
   static const gf_t_case cases[] = {
       TEST(test_array_labelled_as_sse), TEST(test_http10_close_delimited),

@@ -60,10 +60,26 @@ static void gen_free(gf_gen *g) {
   free(g);
 }
 
-int gf_generate(gf_client *c, const gf_request *req, const gf_gen_options *o,
-                const gf_callbacks *cbs, void *ud, gf_gen **out) {
+/* Only the fields the caller's struct has (struct_size) are read, so the
+ * options can grow without breaking programs built against an older one. */
+static void copy_gen_options(gf_gen_options *dst, const gf_gen_options *src) {
+  gf_gen_options_init(dst);
+  if (!src)
+    return;
+  size_t n = src->struct_size && src->struct_size < sizeof *dst
+                 ? src->struct_size
+                 : sizeof *dst;
+  memcpy(dst, src, n);
+}
+
+int gf_generate(gf_client *c, const gf_request *req,
+                const gf_gen_options *opts, const gf_callbacks *cbs, void *ud,
+                gf_gen **out) {
   if (!c || !req || c->freeing)
     return GF_EINVAL;
+  gf_gen_options go;
+  const gf_gen_options *o = &go;
+  copy_gen_options(&go, opts);
   gf_gen *g = calloc(1, sizeof *g);
   if (!g)
     return GF_ENOMEM;
@@ -74,8 +90,7 @@ int gf_generate(gf_client *c, const gf_request *req, const gf_gen_options *o,
   gf__buf_init(&g->body, 0);
   gf__buf_init(&g->target, 0);
   gf__buf_init(&g->errbody, GF__ERROR_BODY_MAX);
-  int rc = gf__sink_init(&g->sink, o ? o->out_path : NULL,
-                         o ? o->out_dir : NULL, o ? o->out_prefix : NULL);
+  int rc = gf__sink_init(&g->sink, o->out_path, o->out_dir, o->out_prefix);
   if (!rc)
     rc = build_request(g, req);
   if (rc) {

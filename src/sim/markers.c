@@ -1,9 +1,13 @@
 #include "sim/markers.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "gemflow.h"
+#include "sim/plan.h"
+
+const char gf__sim_eol_mixed[] = "\r\n";
 
 typedef struct gf__sim_fault_name {
   const char *name;
@@ -54,6 +58,57 @@ const char *gf__sim_eol_named(const char *name, size_t n) {
     return "\n";
   if (is(name, n, "cr"))
     return "\r";
+  if (is(name, n, "mixed"))
+    return gf__sim_eol_mixed;
+  return NULL;
+}
+
+int gf__sim_body_named(const char *name, size_t n) {
+  if (is(name, n, "chunked"))
+    return GF_SIM_BODY_CHUNKED;
+  if (is(name, n, "length"))
+    return GF_SIM_BODY_LENGTH;
+  if (is(name, n, "close"))
+    return GF_SIM_BODY_CLOSE;
+  return -1;
+}
+
+void gf__sim_marks_apply(const gf__sim_marks *m, int sse,
+                         gf__sim_framing *f) {
+  if (m->eol)
+    f->eol = m->eol;
+  if (m->chunk)
+    f->chunk = (size_t)m->chunk;
+  if (m->body >= 0)
+    f->body = m->body;
+  if (m->think_ms >= 0)
+    f->think_ms = (unsigned)m->think_ms;
+  if (m->thoughts >= 0)
+    f->thoughts = (int)m->thoughts;
+  f->comments |= m->comments;
+  f->array |= m->array || !sse;
+  f->bom |= m->bom;
+  f->sse_fields |= m->sse_fields;
+  f->multiline |= m->multiline;
+  f->nospace |= m->nospace;
+  f->ping |= m->ping;
+}
+
+/* The markers without a value: where each one goes. */
+static int *flag(gf__sim_marks *m, const char *p, size_t n) {
+  static const struct {
+    const char *name;
+    size_t off;
+  } flags[] = {{"comments", offsetof(gf__sim_marks, comments)},
+               {"array", offsetof(gf__sim_marks, array)},
+               {"bom", offsetof(gf__sim_marks, bom)},
+               {"sse-fields", offsetof(gf__sim_marks, sse_fields)},
+               {"multiline", offsetof(gf__sim_marks, multiline)},
+               {"nospace", offsetof(gf__sim_marks, nospace)},
+               {"ping", offsetof(gf__sim_marks, ping)}};
+  for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+    if (is(p, n, flags[i].name))
+      return (int *)(void *)((char *)m + flags[i].off);
   return NULL;
 }
 
@@ -61,11 +116,8 @@ const char *gf__sim_eol_named(const char *name, size_t n) {
 static int apply(gf__sim_marks *m, const char *p, size_t n) {
   const char *colon = memchr(p, ':', n);
   if (!colon) {
-    if (is(p, n, "comments"))
-      return m->comments = 1;
-    if (is(p, n, "array"))
-      return m->array = 1;
-    return 0;
+    int *f = flag(m, p, n);
+    return f ? (*f = 1) : 0;
   }
   size_t kn = (size_t)(colon - p), vn = n - kn - 1;
   const char *v = colon + 1;
@@ -75,6 +127,12 @@ static int apply(gf__sim_marks *m, const char *p, size_t n) {
     if (e)
       m->eol = e;
     return e != NULL;
+  }
+  if (is(p, kn, "body")) {
+    int body = gf__sim_body_named(v, vn);
+    if (body >= 0)
+      m->body = body;
+    return body >= 0;
   }
   if (is(p, kn, "chunk") && (num = number(v, vn, 1, GF_SIM_CHUNK_MAX)) > 0)
     return (m->chunk = num), 1;
@@ -97,6 +155,7 @@ int gf__sim_marks_parse(const char *p, size_t n, gf__sim_marks *m,
   memset(m, 0, sizeof *m);
   m->think_ms = -1;
   m->thoughts = -1;
+  m->body = -1;
   size_t i = 0, copied = 0;
   while (i + 4 <= n) {
     const char *open = memmem(p + i, n - i, "[[", 2);

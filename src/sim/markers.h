@@ -2,12 +2,37 @@
  * "[[fault:429]]", ... They change how this one response is framed or
  * which fault it carries. Recognised markers are cut out of the prompt the
  * picture is drawn from, so that framing never changes the image; unknown
- * or malformed ones stay in as plain text. */
+ * or malformed ones stay in as plain text.
+ *
+ * Framing markers (any combination; a later value of the same kind wins):
+ *   [[eol:crlf|lf|cr]]  the event stream's line end;
+ *   [[eol:mixed]]       line ends cycle CRLF, LF, CR, line after line (so
+ *                       never a CR followed by an LF-ended line, which a
+ *                       decoder would read as one CRLF);
+ *   [[chunk:N]]         HTTP chunk size; with body:length or body:close
+ *                       (no chunks) the size of each TLS record instead;
+ *   [[body:chunked|length|close]]  how the body is delimited: chunked (the
+ *                       default), a Content-Length computed in advance, or
+ *                       the server's close (Connection: close);
+ *   [[comments]]        ": keep-alive" comment lines between and inside
+ *                       events;
+ *   [[array]]           one JSON array instead of SSE;
+ *   [[bom]]             a UTF-8 BOM first in the SSE body;
+ *   [[sse-fields]]      event, id and (first event) retry fields;
+ *   [[multiline]]       each event's JSON over several data lines, split
+ *                       after '{', ',' or ':' outside strings;
+ *   [[nospace]]         "data:value" without the space (fields too);
+ *   [[ping]]            junk lines between events: "ping", ": ping",
+ *                       "x-gateway: 1";
+ *   [[think:MS]] [[thoughts:N]]  pause after each thought; their number.
+ * bom, sse-fields, multiline, nospace and ping shape SSE only: with
+ * [[array]] (or without alt=sse) they are recognised and have no effect. */
 #ifndef GF_SIM_MARKERS_H
 #define GF_SIM_MARKERS_H
 #include <stddef.h>
 
 struct gf__buf;
+struct gf__sim_framing;
 
 enum {
   GF_SIM_F_429 = 1u << 0,
@@ -32,13 +57,27 @@ enum {
 #define GF_SIM_THINK_MAX 600000L
 #define GF_SIM_THOUGHTS_MAX 64
 
+/* How a 200 body is delimited (gf__sim_framing.body). */
+typedef enum gf__sim_body {
+  GF_SIM_BODY_CHUNKED,
+  GF_SIM_BODY_LENGTH,
+  GF_SIM_BODY_CLOSE,
+} gf__sim_body;
+
+/* The eol value of [[eol:mixed]]: compare the pointer. Its bytes are a
+ * CRLF, so that a writer that does not know the cycle still ends lines. */
+extern const char gf__sim_eol_mixed[];
+
 typedef struct gf__sim_marks {
-  const char *eol;  /* "\r\n", "\n", "\r"; NULL: not given */
+  const char *eol;  /* "\r\n", "\n", "\r", gf__sim_eol_mixed; NULL: not
+                       given */
   long chunk;       /* 1..GF_SIM_CHUNK_MAX; 0: not given */
   long think_ms;    /* 0..GF_SIM_THINK_MAX; -1: not given */
   long thoughts;    /* 0..GF_SIM_THOUGHTS_MAX; -1: not given */
+  int body;         /* gf__sim_body; -1: not given */
   int comments;     /* [[comments]] */
   int array;        /* [[array]] */
+  int bom, sse_fields, multiline, nospace, ping; /* the SSE variants */
   unsigned faults;  /* GF_SIM_F_* */
 } gf__sim_marks;
 
@@ -46,8 +85,15 @@ typedef struct gf__sim_marks {
  * without the recognised markers is appended to it. 0 or GF_ENOMEM. */
 int gf__sim_marks_parse(const char *p, size_t n, gf__sim_marks *m,
                         struct gf__buf *stripped);
-/* "eol:lf" style name -> eol string, NULL if unknown ("crlf", "lf", "cr"). */
+/* Applies the markers to a framing (the server's defaults): what they give
+ * replaces the default; without alt=sse (sse 0) the answer is an array. */
+void gf__sim_marks_apply(const gf__sim_marks *m, int sse,
+                         struct gf__sim_framing *f);
+/* "eol:lf" style name -> eol string, NULL if unknown ("crlf", "lf", "cr",
+ * "mixed": gf__sim_eol_mixed). */
 const char *gf__sim_eol_named(const char *name, size_t n);
+/* "chunked", "length", "close" -> gf__sim_body; -1 if unknown. */
+int gf__sim_body_named(const char *name, size_t n);
 /* Fault names ("429,reset") of the bits, in table order, into out; "" for
  * none. */
 int gf__sim_fault_names(unsigned faults, struct gf__buf *out);

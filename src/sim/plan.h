@@ -17,13 +17,22 @@
 struct gf__sim_req;
 struct gf__sim_img;
 
+/* How responses are framed: the server's defaults, then each request's
+ * markers (markers.h says what each one does). */
 typedef struct gf__sim_framing {
-  const char *eol;   /* "\r\n", "\n" or "\r" */
-  size_t chunk;      /* HTTP chunk size */
+  const char *eol;   /* "\r\n", "\n", "\r" or gf__sim_eol_mixed */
+  size_t chunk;      /* HTTP chunk size (TLS record size without chunks) */
+  int body;          /* gf__sim_body: chunked, Content-Length, or close */
   int comments;      /* ": keep-alive" lines between and inside events */
   int array;         /* one JSON array instead of SSE */
   unsigned think_ms; /* pause after each thought */
   int thoughts;      /* thought events */
+  /* SSE only */
+  int bom;           /* a UTF-8 BOM first */
+  int sse_fields;    /* event, id, retry lines around the data lines */
+  int multiline;     /* JSON split over data lines at structural points */
+  int nospace;       /* "data:x", no space after the colon */
+  int ping;          /* junk lines between events */
 } gf__sim_framing;
 
 typedef enum gf__sim_step_kind {

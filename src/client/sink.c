@@ -74,9 +74,7 @@ int gf__sink_begin(gf__sink *s, const char *mime) {
   if (mime)
     snprintf(s->cur.mime, sizeof s->cur.mime, "%s", mime);
   gf__sha256_init(&s->sha);
-  s->head_len = 0;
-  if (!s->head && !(s->head = malloc(GF__IMG_HEAD)))
-    return GF_ENOMEM;
+  gf__dims_init(&s->dims);
   s->active = 1;
   return writes_files(s) ? open_temp(s) : 0;
 }
@@ -102,12 +100,7 @@ int gf__sink_write(gf__sink *s, const unsigned char *p, size_t n) {
     return GF_EINVAL;
   gf__sha256_update(&s->sha, p, n);
   s->cur.bytes += n;
-  if (s->head_len < GF__IMG_HEAD) {
-    size_t take = GF__IMG_HEAD - s->head_len < n ? GF__IMG_HEAD - s->head_len
-                                                 : n;
-    memcpy(s->head + s->head_len, p, take);
-    s->head_len += take;
-  }
+  gf__dims_feed(&s->dims, p, n);
   return s->fd >= 0 ? write_all(s, p, n) : 0;
 }
 
@@ -135,13 +128,11 @@ int gf__sink_end(gf__sink *s, const char *mime, int thought) {
   if (mime)
     snprintf(s->cur.mime, sizeof s->cur.mime, "%s", mime);
   if (!s->cur.mime[0]) {
-    const char *sniffed = gf_sniff_mime(s->head, s->head_len);
+    const char *sniffed = gf_sniff_mime(s->dims.head, s->dims.head_len);
     snprintf(s->cur.mime, sizeof s->cur.mime, "%s",
              sniffed ? sniffed : "application/octet-stream");
   }
-  gf__img_dims(s->head, s->head_len, &s->cur.width, &s->cur.height);
-  free(s->head); /* held only while an image streams */
-  s->head = NULL;
+  gf__dims_result(&s->dims, &s->cur.width, &s->cur.height);
   s->cur.thought = thought;
   s->count++;
   gf__img *slot = thought ? &s->thought : &s->final;
@@ -270,7 +261,6 @@ void gf__sink_free(gf__sink *s) {
   free(s->out_path);
   free(s->out_dir);
   free(s->out_prefix);
-  free(s->head);
   free(s->file);
   memset(s, 0, sizeof *s);
   s->fd = -1;

@@ -11,7 +11,21 @@
 
 #include "common/sha256.h"
 
-#define GF__IMG_HEAD 65536 /* bytes kept to read the dimensions */
+/* imginfo.c: width and height read as the image streams (PNG, JPEG,
+ * WebP, GIF), keeping only the first 32 bytes. */
+typedef struct gf__dims {
+  unsigned char head[32];
+  size_t head_len;
+  int jpeg_at;          /* 0 not known yet, 2 a JPEG, -1 not one */
+  int jstate;           /* the marker walker */
+  unsigned marker, seglen, got, w, h;
+  uint64_t skip;
+  unsigned char sof[5];
+} gf__dims;
+
+void gf__dims_init(gf__dims *d);
+void gf__dims_feed(gf__dims *d, const unsigned char *p, size_t n);
+int gf__dims_result(const gf__dims *d, unsigned *w, unsigned *h);
 
 typedef struct gf__img {
   int used;
@@ -29,8 +43,7 @@ typedef struct gf__sink {
   int active, fd;
   gf__img cur;
   gf__sha256 sha;
-  unsigned char *head;
-  size_t head_len;
+  gf__dims dims;
   /* kept results */
   gf__img final, thought;
   int count;
@@ -62,7 +75,7 @@ int gf__sink_publish(gf__sink *s);
 void gf__sink_discard(gf__sink *s);
 void gf__sink_free(gf__sink *s);
 
-/* imginfo.c: dimensions from the first bytes (PNG, JPEG, WebP, GIF). */
+/* One-shot form of the above, for a whole header in memory. */
 int gf__img_dims(const unsigned char *p, size_t n, unsigned *w, unsigned *h);
 const char *gf__mime_ext(const char *mime);
 #endif

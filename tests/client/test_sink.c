@@ -193,6 +193,43 @@ static void test_dims(void) {
   CHECK_STR(gf__mime_ext("image/x-unknown"), "bin");
 }
 
+/* A JPEG whose frame header sits behind 100 KB of APP1/APP2 segments
+ * (EXIF, ICC), fed whole, byte by byte and in odd pieces: the walker keeps
+ * no buffer. */
+static void test_dims_streaming_jpeg(void) {
+  size_t seg = 50000, n = 2 + 2 * (4 + seg) + 2 + 11 + 2;
+  unsigned char *j = calloc(1, n);
+  size_t k = 0;
+  j[k++] = 0xFF, j[k++] = 0xD8;
+  for (int a = 0; a < 2; a++) {
+    j[k++] = 0xFF, j[k++] = (unsigned char)(0xE1 + a); /* length counts itself */
+    j[k++] = (unsigned char)((seg + 2) >> 8), j[k++] = (unsigned char)(seg + 2);
+    memset(j + k, 0xFF, seg); /* marker-like bytes inside a segment */
+    k += seg;
+  }
+  j[k++] = 0xFF, j[k++] = 0xFF; /* a fill byte before the marker */
+  j[k++] = 0xC2, j[k++] = 0, j[k++] = 11, j[k++] = 8;
+  j[k++] = 0x0B, j[k++] = 0xB8; /* height 3000 */
+  j[k++] = 0x0F, j[k++] = 0xA0; /* width 4000 */
+  k += 4;
+  size_t steps[] = {n, 1, 7, 4093};
+  for (size_t s_ = 0; s_ < sizeof steps / sizeof steps[0]; s_++) {
+    gf__dims d;
+    gf__dims_init(&d);
+    for (size_t off = 0; off < k; off += steps[s_])
+      gf__dims_feed(&d, j + off, off + steps[s_] <= k ? steps[s_] : k - off);
+    unsigned w, h;
+    CHECK_INT(gf__dims_result(&d, &w, &h), 0);
+    CHECK_INT(w, 4000);
+    CHECK_INT(h, 3000);
+  }
+  /* a scan before any frame header: no dimensions, no guess */
+  static const unsigned char sos[] = {0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 1, 2, 3};
+  unsigned w, h;
+  CHECK_INT(gf__img_dims(sos, sizeof sos, &w, &h), -1);
+  free(j);
+}
+
 static void test_redact(void) {
   char s[128] = "GET /x?key=AIzaSecretKey123&alt=sse key AIzaSecretKey123";
   gf__redact("AIzaSecretKey123", s);
@@ -211,7 +248,7 @@ int main(int argc, char **argv) {
       TEST(test_final_beats_thought), TEST(test_suffix_never_overwrites),
       TEST(test_out_path_replaced), TEST(test_discard_leaves_nothing),
       TEST(test_thought_fallback), TEST(test_unwritable_dir),
-      TEST(test_dims), TEST(test_redact)};
+      TEST(test_dims), TEST(test_dims_streaming_jpeg), TEST(test_redact)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   clear_dir();
   rmdir(dir);

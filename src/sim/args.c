@@ -24,8 +24,12 @@ const char gf__sim_usage_text[] =
     "  --dir DIR         where the test CA (ca.pem) and certificate go\n"
     "                    (default: a new temporary directory, removed at exit)\n"
     "  --plain           plain HTTP, no TLS\n"
-    "  --eol crlf|lf|cr  line end of the event stream (default crlf)\n"
-    "  --chunk N         HTTP chunk size in bytes, 1..16777216 (default 16384)\n"
+    "  --eol crlf|lf|cr|mixed  line end of the event stream (default crlf;\n"
+    "                    mixed: CRLF, LF, CR in turn, line after line)\n"
+    "  --chunk N         HTTP chunk size in bytes, 1..16777216 (default 16384);\n"
+    "                    the TLS record size when the body is not chunked\n"
+    "  --body chunked|length|close  how a 200 body ends: last chunk (the\n"
+    "                    default), Content-Length, or the server's close\n"
     "  --comments        \": keep-alive\" comment lines between and inside events\n"
     "  --think-ms N      pause after each thought event, ms (default 0)\n"
     "  --thoughts N      thought events per response, 0..64 (default 3)\n"
@@ -42,11 +46,17 @@ const char gf__sim_usage_text[] =
     "(url=http://127.0.0.1:PORT and no ca= with --plain). SIGINT or SIGTERM\n"
     "stop it (exit 0).\n"
     "\n"
-    "Markers in the prompt change one response: [[eol:lf|cr|crlf]]\n"
-    "[[chunk:N]] [[comments]] [[array]] [[think:MS]] [[thoughts:N]] and\n"
-    "[[fault:NAME]], NAME one of 429 503 500 reset eof truncate midstream\n"
-    "error-event badjson safety block slow thought-image thought-only text\n"
-    "mime-after. They are not part of the picture's prompt.\n";
+    "Markers in the prompt change one response: [[eol:lf|cr|crlf|mixed]]\n"
+    "[[chunk:N]] [[body:chunked|length|close]] [[comments]] [[array]]\n"
+    "[[think:MS]] [[thoughts:N]]; for SSE also [[bom]] (a UTF-8 BOM first),\n"
+    "[[sse-fields]] (event, id and retry lines), [[multiline]] (each JSON\n"
+    "object over several data: lines), [[nospace]] (\"data:{\"), [[ping]]\n"
+    "(junk lines between events); and [[fault:NAME]], NAME one of 429 503\n"
+    "500 reset eof truncate midstream error-event badjson safety block slow\n"
+    "thought-image thought-only text mime-after. With body:length the\n"
+    "Content-Length announces the whole answer, so reset and eof cut it\n"
+    "short; with body:close, eof closes without close_notify. Markers are\n"
+    "not part of the picture's prompt.\n";
 
 static int bad(char *err, size_t errlen, const char *what, const char *arg) {
   snprintf(err, errlen, "%s: %s", what, arg ? arg : "(missing)");
@@ -104,7 +114,10 @@ int gf__sim_parse_args(int argc, char **argv, gf__sim_cli *cli, char *err,
       o->dir = v;
     } else if (!strcmp(a, "--eol")) {
       if (!(o->framing.eol = gf__sim_eol_named(v, strlen(v))))
-        return bad(err, errlen, "--eol wants crlf, lf or cr", v);
+        return bad(err, errlen, "--eol wants crlf, lf, cr or mixed", v);
+    } else if (!strcmp(a, "--body")) {
+      if ((o->framing.body = gf__sim_body_named(v, strlen(v))) < 0)
+        return bad(err, errlen, "--body wants chunked, length or close", v);
     } else if (!strcmp(a, "--chunk")) {
       if (number(v, GF_SIM_CHUNK_MAX, &n) || n == 0)
         return bad(err, errlen, "--chunk wants 1..16777216", v);

@@ -16,6 +16,12 @@ void gf__sim_chunker_init(gf__sim_chunker *c, size_t chunk, size_t batch_max,
   c->ud = ud;
 }
 
+void gf__sim_chunker_init_raw(gf__sim_chunker *c, size_t batch_max,
+                              gf__sim_sink_fn sink, void *ud) {
+  gf__sim_chunker_init(c, 1, batch_max, sink, ud);
+  c->raw = 1;
+}
+
 void gf__sim_chunker_free(gf__sim_chunker *c) {
   gf__buf_free(&c->pend);
   gf__buf_free(&c->batch);
@@ -62,8 +68,26 @@ static int frame(gf__sim_chunker *c, const char *p, size_t n) {
   return sink_if_full(c);
 }
 
+/* Raw bytes: batch_max at a time to the sink. */
+static int put_raw(gf__sim_chunker *c, const char *p, size_t n) {
+  while (n) {
+    int rc = sink_if_full(c);
+    if (rc)
+      return rc;
+    size_t room = c->batch_max - c->batch.len;
+    size_t take = n < room ? n : room;
+    if ((rc = gf__buf_append(&c->batch, p, take)) || (rc = sink_if_full(c)))
+      return rc;
+    p += take;
+    n -= take;
+  }
+  return 0;
+}
+
 int gf__sim_chunker_put(gf__sim_chunker *c, const char *p, size_t n) {
   int rc;
+  if (c->raw)
+    return put_raw(c, p, n);
   while (n) {
     if (c->pend.len == 0 && n >= c->chunk) {
       if ((rc = frame(c, p, c->chunk)))
@@ -103,7 +127,7 @@ int gf__sim_chunker_end(gf__sim_chunker *c) {
     rc = frame(c, c->pend.data, c->pend.len);
     gf__buf_reset(&c->pend);
   }
-  if (!rc)
+  if (!rc && !c->raw)
     rc = gf__http_write_chunk(&c->batch, NULL, 0);
   return rc ? rc : sink_batch(c);
 }

@@ -8,7 +8,14 @@
  * everything, from a zero timer after GF_SIM_PUMP_BUDGET bytes, so that one
  * fast client cannot hold the loop): a 40 MB answer never sits in memory
  * per connection. Chunks (of any size, 1 byte included) are gathered into
- * batches of about 64 KiB: one TLS write and one uv_write per batch. */
+ * batches of about 64 KiB: one TLS write and one uv_write per batch.
+ *
+ * A body with a Content-Length (body:length) has no chunks; its head waits
+ * until the images are made, since their size is part of it. A body ended
+ * by the close (body:close) has neither: after its last byte come
+ * close_notify and the FIN, as at the end of any response that does not
+ * keep the connection. In both, the chunk size becomes the TLS record
+ * size: each record carries that many body bytes at most. */
 #include <json-c/json.h>
 #include <linux/sockios.h>
 #include <stdlib.h>
@@ -33,6 +40,7 @@
 
 typedef enum gf__tx {
   TX_IDLE,  /* no job under way */
+  TX_HEAD,  /* the head waits for an image (body:length) */
   TX_RUN,   /* producing */
   TX_PAUSE, /* the timer runs */
   TX_WAIT,  /* for an image */
@@ -77,6 +85,7 @@ struct gf__sim_conn {
   int end_kind; /* GF_SIM_END, GF_SIM_RESET, GF_SIM_EOF */
   int reset_polls;
   gf__sim_chunker ch;
+  size_t record; /* plaintext bytes per TLS record; 0: as large as can be */
   gf__sim_waiter waiter;
   gf__buf piece;
 };
@@ -385,7 +394,11 @@ static int sink(void *ud, gf__buf *batch) {
   gf__sim_conn *c = ud;
   if (!c->tls)
     return submit(c, batch);
-  int rc = gf__tls_write(c->tls, batch->data, batch->len);
+  size_t rec = c->record ? c->record : batch->len;
+  int rc = 0;
+  for (size_t off = 0; !rc && off < batch->len; off += rec)
+    rc = gf__tls_write(c->tls, batch->data + off,
+                       batch->len - off < rec ? batch->len - off : rec);
   gf__buf_reset(batch);
   return rc ? rc : submit(c, &c->wire);
 }
@@ -405,13 +418,51 @@ static void finish(gf__sim_conn *c, int kind) {
     drained(c);
 }
 
+/* The chunker for the job's body, and the TLS record size. */
+static void body_framing(gf__sim_conn *c, const gf__sim_job *j) {
+  gf__sim_chunker_free(&c->ch);
+  c->record = 0;
+  if (j->status != 200 || j->framing.body == GF_SIM_BODY_CHUNKED) {
+    gf__sim_chunker_init(&c->ch, j->status == 200 ? j->framing.chunk : 16384,
+                         GF_SIM_BATCH, sink, c);
+    return;
+  }
+  /* tiny records cost about 30 bytes each on the wire: smaller batches
+   * keep one batch's ciphertext near GF_SIM_BATCH */
+  size_t batch = GF_SIM_BATCH;
+  if (c->tls) {
+    c->record = j->framing.chunk;
+    if (c->record < GF_SIM_BATCH / 2048)
+      batch = c->record * 2048;
+  }
+  gf__sim_chunker_init_raw(&c->ch, batch, sink, c);
+}
+
+/* 1 while the head waits for an image; 0 when it can be written (or the
+ * connection was given up). */
+static int head_waits(gf__sim_conn *c) {
+  int slot;
+  while ((slot = gf__sim_job_waits(c->job)) >= 0) {
+    gf__sim_img *img = c->job->imgs[slot];
+    c->tx = TX_HEAD;
+    if (!img || img->status < 0) {
+      abort_conn(c); /* logged as aborted */
+      return 1;
+    }
+    if (!gf__sim_img_wait(img, &c->waiter))
+      return 1;
+  }
+  return 0;
+}
+
 static void start_job(gf__sim_conn *c) {
   gf__sim_job *j = c->job;
   c->logged = 0;
-  gf__sim_chunker_free(&c->ch);
-  gf__sim_chunker_init(&c->ch, j->status == 200 ? j->framing.chunk : 16384,
-                       GF_SIM_BATCH, sink, c);
-  if (j->status != 200 && j->err.close)
+  if (head_waits(c))
+    return;
+  body_framing(c, j);
+  if ((j->status != 200 && j->err.close) ||
+      (j->status == 200 && j->framing.body == GF_SIM_BODY_CLOSE))
     c->keep_alive = 0;
   if (gf__sim_job_head(j, c->keep_alive, &c->ch.batch)) {
     abort_conn(c);
@@ -438,7 +489,9 @@ static void kick(gf__sim_conn *c) {
 static void image_ready(gf__sim_waiter *w, gf__sim_img *img) {
   gf__sim_conn *c = w->data;
   (void)img;
-  if (c->tx == TX_WAIT) {
+  if (c->tx == TX_HEAD && c->phase == PH_OPEN) {
+    start_job(c);
+  } else if (c->tx == TX_WAIT) {
     c->tx = TX_RUN;
     pump(c);
   }

@@ -132,20 +132,8 @@ static int http_fault(gf__sim_job *j) {
 }
 
 static void apply_marks(gf__sim_job *j, const gf__sim_cfg *cfg) {
-  const gf__sim_marks *m = &j->marks;
   j->framing = cfg->framing;
-  if (m->eol)
-    j->framing.eol = m->eol;
-  if (m->chunk)
-    j->framing.chunk = (size_t)m->chunk;
-  if (m->comments)
-    j->framing.comments = 1;
-  if (m->array || !j->req.sse)
-    j->framing.array = 1;
-  if (m->think_ms >= 0)
-    j->framing.think_ms = (unsigned)m->think_ms;
-  if (m->thoughts >= 0)
-    j->framing.thoughts = (int)m->thoughts;
+  gf__sim_marks_apply(&j->marks, j->req.sse, &j->framing);
 }
 
 static int start_images(gf__sim_job *j, gf__sim_cache *cache) {
@@ -162,6 +150,37 @@ static int start_images(gf__sim_job *j, gf__sim_cache *cache) {
 }
 
 /* ---- head ---- */
+
+int gf__sim_job_waits(const gf__sim_job *j) {
+  if (j->status != 200 || j->framing.body != GF_SIM_BODY_LENGTH)
+    return -1;
+  for (int k = 0; k < GF_SIM_SLOTS; k++)
+    if (j->plan.slots[k].used && (!j->imgs[k] || j->imgs[k]->status != 0))
+      return k;
+  return -1;
+}
+
+/* A 200's head: chunked, with the body's length, or neither (the body ends
+ * with the connection; the http writer always frames a body, so this one
+ * is written here). */
+static int ok_head(const gf__sim_job *j, const gf__http_header *h, size_t n,
+                   gf__buf *out) {
+  uint64_t len;
+  int rc;
+  switch (j->framing.body) {
+  case GF_SIM_BODY_LENGTH:
+    if ((rc = gf__sim_plan_length(&j->plan, j->imgs, &len)))
+      return rc;
+    return gf__http_write_response_head(out, 200, h, n, (int64_t)len);
+  case GF_SIM_BODY_CLOSE:
+    rc = gf__buf_printf(out, "HTTP/1.1 200 %s\r\n", gf__http_reason(200));
+    for (size_t i = 0; !rc && i < n; i++)
+      rc = gf__buf_printf(out, "%s: %s\r\n", h[i].name, h[i].value);
+    return rc ? rc : gf__buf_append(out, "\r\n", 2);
+  default:
+    return gf__http_write_response_head(out, 200, h, n, -1);
+  }
+}
 
 int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out) {
   gf__http_header h[8];
@@ -185,10 +204,11 @@ int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out) {
   }
   if (j->status == 405)
     h[n++] = (gf__http_header){"Allow", "POST"};
-  if (!keep_alive || (!ok && j->err.close))
+  if (!keep_alive || (!ok && j->err.close) ||
+      (ok && j->framing.body == GF_SIM_BODY_CLOSE))
     h[n++] = (gf__http_header){"Connection", "close"};
   if (ok)
-    return gf__http_write_response_head(out, 200, h, n, -1);
+    return ok_head(j, h, n, out);
   gf__buf body;
   gf__buf_init(&body, 0);
   int rc = gf__sim_err_json(&j->err, 1, &body);

@@ -52,8 +52,15 @@ typedef struct gf__sim_job {
 /* NULL only when out of memory. */
 gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx);
 void gf__sim_job_free(gf__sim_job *j);
-/* The status line and headers; for an error answer, its body too. */
+/* The status line and headers; for an error answer, its body too. A 200
+ * is chunked, or has a Content-Length (body:length: the images must be
+ * ready, see gf__sim_job_waits), or neither and "Connection: close"
+ * (body:close, whatever keep_alive says). */
 int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out);
+/* The slot whose image the head waits for (with body:length the head
+ * holds the body's size, so every image must be made first; one that
+ * failed is returned too), or -1 when the head can be written now. */
+int gf__sim_job_waits(const gf__sim_job *j);
 /* One JSON line (never the key), flushed. aborted: the connection ended
  * before the response did. */
 int gf__sim_job_log(const gf__sim_job *j, FILE *f, int aborted);

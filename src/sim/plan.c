@@ -7,19 +7,23 @@
 #include "gemflow.h"
 #include "sim/apierr.h"
 #include "sim/dims.h"
+#include "sim/frame.h"
 #include "sim/image.h"
 #include "sim/markers.h"
 #include "sim/picture.h"
 #include "sim/request.h"
-#include "sse/sse.h"
 
-#define KEEPALIVE ": keep-alive"
+/* Where the image's base64 goes while its event is framed: control bytes,
+ * which JSON text never holds raw. */
+#define B64_MARK "\x01gf-sim-b64\x01"
 
 typedef struct gf__plan_b {
   gf__sim_plan *p;
   const gf__sim_plan_in *in;
   const gf__sim_framing *f;
-  int rc; /* sticky */
+  gf__sim_fw fw;
+  int virt; /* past a connection fault: only counted in Content-Length */
+  int rc;   /* sticky */
 } gf__plan_b;
 
 static gf__sim_step *add_step(gf__plan_b *b, gf__sim_step_kind kind);
@@ -29,10 +33,12 @@ static void add_image(gf__plan_b *b, int slot, int thought, int final);
 static void add_pause(gf__plan_b *b, unsigned ms);
 static void add_usage(gf__plan_b *b, const char *reason);
 static void close_array(gf__plan_b *b);
+static int past_fault(gf__plan_b *b, gf__sim_step_kind kind);
 
 int gf__sim_plan_build(gf__sim_plan *p, const gf__sim_plan_in *in) {
   memset(p, 0, sizeof *p);
-  gf__plan_b b = {p, in, &in->framing, 0};
+  gf__plan_b b = {p, in, &in->framing, {0}, 0, 0};
+  gf__sim_fw_init(&b.fw, b.f);
   const gf__sim_req *r = in->req;
   unsigned fl = in->faults;
   p->slots[0] = (gf__sim_slot){r->seed, r->w, r->h, 0};
@@ -70,10 +76,8 @@ int gf__sim_plan_build(gf__sim_plan *p, const gf__sim_plan_in *in) {
   }
   while (shown < interim)
     add_image(&b, 1 + shown++, 1, 0);
-  if (fl & GF_SIM_F_RESET) {
-    add_step(&b, GF_SIM_STEP_RESET);
+  if ((fl & GF_SIM_F_RESET) && !past_fault(&b, GF_SIM_STEP_RESET))
     return b.rc;
-  }
   if (fl & GF_SIM_F_TRUNCATE) { /* a proper end, but nothing more */
     add_step(&b, GF_SIM_STEP_END);
     return b.rc;
@@ -120,10 +124,8 @@ int gf__sim_plan_build(gf__sim_plan *p, const gf__sim_plan_in *in) {
                   : fl & GF_SIM_F_MIME_AFTER ? 0
                                              : GF_SIM_THOUGHT_NONE;
     add_image(&b, 0, thought, 1);
-    if (fl & GF_SIM_F_EOF) {
-      add_step(&b, GF_SIM_STEP_EOF);
+    if ((fl & GF_SIM_F_EOF) && !b.virt && !past_fault(&b, GF_SIM_STEP_EOF))
       return b.rc;
-    }
     add_usage(&b, "STOP");
   }
   close_array(&b);
@@ -174,56 +176,38 @@ static void put_s(gf__plan_b *b, gf__buf *out, const char *s) {
   put(b, out, s, strlen(s));
 }
 
-/* What goes before an event: the array's "[" or separator, or in SSE a
- * keep-alive comment line when comments are on. */
-static void event_prefix(gf__plan_b *b, gf__buf *out) {
-  if (b->f->array) {
-    if (b->p->events == 0)
-      put_s(b, out, "[");
-    else {
-      put_s(b, out, b->f->eol);
-      put_s(b, out, ",");
-    }
-  } else if (b->f->comments) {
-    put_s(b, out, KEEPALIVE);
-    put_s(b, out, b->f->eol);
-  }
-  b->p->events++;
+/* A connection fault ends the body here. With a Content-Length the plan
+ * goes on, never to be produced: the header announces the whole answer, so
+ * that the client sees the body cut short. 0 when the plan ends here. */
+static int past_fault(gf__plan_b *b, gf__sim_step_kind kind) {
+  add_step(b, kind);
+  if (b->f->body != GF_SIM_BODY_LENGTH)
+    return 0;
+  b->virt = 1;
+  return 1;
 }
 
-/* An SSE event whose data has several lines, with a comment line between
- * each two of them. */
-static void sse_commented(gf__plan_b *b, gf__buf *out, const char *d,
-                          size_t n) {
-  const char *end = d + n;
-  for (int first = 1;; first = 0) {
-    const char *lf = memchr(d, '\n', (size_t)(end - d));
-    size_t ln = (size_t)((lf ? lf : end) - d);
-    if (!first) {
-      put_s(b, out, KEEPALIVE);
-      put_s(b, out, b->f->eol);
-    }
-    put_s(b, out, "data: ");
-    put(b, out, d, ln);
-    put_s(b, out, b->f->eol);
-    if (!lf)
-      break;
-    d = lf + 1;
+/* What goes before an array element: the "[" or a separator. */
+static void array_prefix(gf__plan_b *b, gf__buf *out) {
+  if (b->p->events == 0) {
+    put_s(b, out, "[");
+  } else {
+    put_s(b, out, gf__sim_fw_eol(&b->fw));
+    put_s(b, out, ",");
   }
-  put_s(b, out, b->f->eol);
 }
 
 static void add_event(gf__plan_b *b, const gf__buf *json) {
   gf__sim_step *s = add_step(b, GF_SIM_STEP_BYTES);
   if (b->rc)
     return;
-  event_prefix(b, &s->head);
-  if (b->f->array)
+  if (b->f->array) {
+    array_prefix(b, &s->head);
     put(b, &s->head, json->data, json->len);
-  else if (b->f->comments && memchr(json->data, '\n', json->len))
-    sse_commented(b, &s->head, json->data, json->len);
-  else if (!b->rc)
-    b->rc = gf__sse_write_event(&s->head, json->data, json->len, b->f->eol);
+  } else {
+    b->rc = gf__sim_fw_event(&b->fw, &s->head, json->data, json->len);
+  }
+  b->p->events++;
 }
 
 /* The pretty-printed error object a gateway writes into a 200 stream
@@ -237,16 +221,20 @@ static void add_raw_error(gf__plan_b *b) {
   if (!b->rc)
     b->rc = gf__sim_err_json(&e, 1, &js);
   gf__sim_step *s = add_step(b, GF_SIM_STEP_BYTES);
-  if (b->f->array)
-    event_prefix(b, &s->head);
+  if (b->f->array) {
+    array_prefix(b, &s->head);
+    b->p->events++;
+  } else if (!b->rc) {
+    b->rc = gf__sim_fw_begin(&b->fw, &s->head);
+  }
   for (size_t i = 0; !b->rc && i < js.len; i++) {
     if (js.data[i] == '\n')
-      put_s(b, &s->head, b->f->eol);
+      put_s(b, &s->head, gf__sim_fw_eol(&b->fw));
     else
       put(b, &s->head, &js.data[i], 1);
   }
   if (!b->f->array)
-    put_s(b, &s->head, b->f->eol);
+    put_s(b, &s->head, gf__sim_fw_eol(&b->fw));
   gf__buf_free(&js);
 }
 
@@ -261,6 +249,38 @@ static void signature(uint64_t seed, char out[GF_B64_ENC_LEN(48) + 1]) {
   gf__b64_encode(raw, sizeof raw, out);
 }
 
+/* The image event around its data string: head up to the string's opening
+ * quote, tail from its closing quote, the framing included. */
+static void image_event(gf__plan_b *b, gf__sim_step *s, gf__buf *h,
+                        gf__buf *t) {
+  if (b->f->array) {
+    array_prefix(b, &s->head);
+    put(b, &s->head, h->data, h->len);
+    put(b, &s->tail, t->data, t->len);
+    return;
+  }
+  /* framed whole, the data string stood in for by a mark: each variant
+   * (lines cut, fields between) then falls into head or tail by itself */
+  gf__buf ev, framed;
+  gf__buf_init(&ev, 0);
+  gf__buf_init(&framed, 0);
+  put(b, &ev, h->data, h->len);
+  put_s(b, &ev, B64_MARK);
+  put(b, &ev, t->data, t->len);
+  if (!b->rc)
+    b->rc = gf__sim_fw_event(&b->fw, &framed, ev.data, ev.len);
+  const char *at = b->rc ? NULL : strstr(framed.data, B64_MARK);
+  if (!b->rc && !at)
+    b->rc = GF_EINVAL;
+  if (at) {
+    size_t pre = (size_t)(at - framed.data), ml = strlen(B64_MARK);
+    put(b, &s->head, framed.data, pre);
+    put(b, &s->tail, at + ml, framed.len - pre - ml);
+  }
+  gf__buf_free(&ev);
+  gf__buf_free(&framed);
+}
+
 static void add_image(gf__plan_b *b, int slot, int thought, int final) {
   char sig[GF_B64_ENC_LEN(48) + 1];
   const gf__sim_plan_in *in = b->in;
@@ -272,19 +292,18 @@ static void add_image(gf__plan_b *b, int slot, int thought, int final) {
   s->slot = slot;
   b->p->slots[slot].used = 1;
   s->slow = final && (fl & GF_SIM_F_SLOW);
-  s->cut = final && (fl & GF_SIM_F_EOF);
-  event_prefix(b, &s->head);
-  if (!b->f->array)
-    put_s(b, &s->head, "data: ");
-  if (!b->rc)
-    b->rc = gf__sim_ev_image(&s->head, &s->tail, &in->ctx, "image/png",
-                             thought, final && (fl & GF_SIM_F_MIME_AFTER),
-                             final ? sig : NULL);
-  if (!b->f->array) {
-    put_s(b, &s->tail, b->f->eol);
-    put_s(b, &s->tail, b->f->eol);
-  }
-  if (final)
+  s->cut = final && (fl & GF_SIM_F_EOF) && !b->virt;
+  gf__buf h, t;
+  gf__buf_init(&h, 0);
+  gf__buf_init(&t, 0);
+  b->rc = gf__sim_ev_image(&h, &t, &in->ctx, "image/png", thought,
+                           final && (fl & GF_SIM_F_MIME_AFTER),
+                           final ? sig : NULL);
+  image_event(b, s, &h, &t);
+  b->p->events++;
+  gf__buf_free(&h);
+  gf__buf_free(&t);
+  if (final && !b->virt)
     b->p->serves_result = 1;
 }
 
@@ -310,6 +329,24 @@ static void add_usage(gf__plan_b *b, const char *reason) {
 static void close_array(gf__plan_b *b) {
   if (b->f->array)
     put_s(b, &add_step(b, GF_SIM_STEP_BYTES)->head, "]");
+}
+
+int gf__sim_plan_length(const gf__sim_plan *p,
+                        struct gf__sim_img *const imgs[GF_SIM_SLOTS],
+                        uint64_t *len) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < p->n; i++) {
+    const gf__sim_step *s = &p->steps[i];
+    n += s->head.len + s->tail.len;
+    if (s->kind != GF_SIM_STEP_IMAGE)
+      continue;
+    const gf__sim_img *img = imgs[s->slot];
+    if (!img || img->status != 0)
+      return GF_EINVAL;
+    n += img->b64_len;
+  }
+  *len = n;
+  return 0;
 }
 
 /* ---- producing ---- */

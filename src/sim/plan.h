@@ -5,7 +5,9 @@
  *
  * Steps: framed bytes (an SSE event or a JSON-array element), an image
  * event (head, the image's base64, tail), a pause, and the endings: the
- * body's end, a TCP reset, or an EOF without close_notify. */
+ * body's end, a TCP reset, or an EOF without close_notify. With
+ * body:length, steps may follow a reset or an EOF: never produced, they
+ * only count in the Content-Length (gf__sim_plan_length). */
 #ifndef GF_SIM_PLAN_H
 #define GF_SIM_PLAN_H
 #include <stddef.h>
@@ -83,6 +85,13 @@ typedef struct gf__sim_plan_in {
 
 int gf__sim_plan_build(gf__sim_plan *p, const gf__sim_plan_in *in);
 void gf__sim_plan_free(gf__sim_plan *p);
+/* The body's size as a Content-Length announces it: every step whole, so a
+ * cut image and, with body:length, the steps planned past a connection
+ * fault count too (the client sees the body end short). The images of the
+ * used slots must be ready, else GF_EINVAL. */
+int gf__sim_plan_length(const gf__sim_plan *p,
+                        struct gf__sim_img *const imgs[GF_SIM_SLOTS],
+                        uint64_t *len);
 
 /* The producer's answers. */
 enum {

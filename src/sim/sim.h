@@ -30,7 +30,8 @@ typedef struct gf__sim_opts {
   size_t cache_entries, cache_bytes; /* 0: the defaults above */
 } gf__sim_opts;
 
-/* The defaults: CRLF, 16384-byte chunks, 3 thoughts, no think delay. */
+/* The defaults: CRLF, chunked bodies of 16384-byte chunks, 3 thoughts, no
+ * think delay, none of the SSE variants. */
 void gf__sim_opts_init(gf__sim_opts *o);
 
 typedef struct gf__sim gf__sim;

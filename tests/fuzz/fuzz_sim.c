@@ -3,7 +3,9 @@
  * references) must answer 0 or a known error; the prompt's markers are
  * parsed; for a valid request the response is planned (markers included)
  * and produced with stand-in images, piece sizes chosen by the input: the
- * bytes must not depend on the piece size, and production must end.
+ * bytes must not depend on the piece size, and production must end. The
+ * Content-Length a plan announces is what it produces when it ends well,
+ * and no less when a connection fault cuts it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,12 +59,10 @@ static void plan_and_produce(const gf__sim_req *req, unsigned choice) {
   in.req = req;
   in.prompt = stripped.data;
   in.plen = stripped.len;
-  in.framing.eol = m.eol ? m.eol : "\r\n";
-  in.framing.chunk = m.chunk ? (size_t)m.chunk : 16384;
-  in.framing.comments = m.comments;
-  in.framing.array = m.array || !req->sse;
-  in.framing.think_ms = m.think_ms > 0 ? (unsigned)m.think_ms : 0;
-  in.framing.thoughts = m.thoughts >= 0 ? (int)m.thoughts : 3;
+  in.framing.eol = "\r\n";
+  in.framing.chunk = 16384;
+  in.framing.thoughts = 3;
+  gf__sim_marks_apply(&m, req->sse, &in.framing);
   in.faults = m.faults;
   in.ctx = (gf__sim_ev_ctx){"gemini-3-pro-image-preview",
                             "2025-11-25T10:37:00.000000Z",
@@ -86,6 +86,10 @@ static void plan_and_produce(const gf__sim_req *req, unsigned choice) {
     if (ea != eb || a.len != b.len || memcmp(a.data, b.data, a.len))
       abort();
     if (ea != GF_SIM_END && ea != GF_SIM_RESET && ea != GF_SIM_EOF)
+      abort();
+    uint64_t len = 0;
+    if (gf__sim_plan_length(&plan, ptr, &len) ||
+        (ea == GF_SIM_END ? len != a.len : len < a.len))
       abort();
     gf__buf_free(&a);
     gf__buf_free(&b);

@@ -6,6 +6,7 @@
 #include "common/sha256.h"
 #include "gemflow.h"
 #include "sim/args.h"
+#include "sim/markers.h"
 #include "sim/png.h"
 #include "test.h"
 
@@ -31,6 +32,10 @@ static void test_defaults(void) {
   CHECK_INT(o->framing.think_ms, 0);
   CHECK_INT(o->framing.thoughts, 3);
   CHECK_INT(o->framing.array, 0);
+  CHECK_INT(o->framing.body, GF_SIM_BODY_CHUNKED);
+  CHECK_INT(o->framing.bom + o->framing.sse_fields + o->framing.multiline +
+                o->framing.nospace + o->framing.ping,
+            0);
   CHECK_INT(o->seed, 0);
   CHECK_INT(o->nreject, 0);
   CHECK(o->log_file == NULL && o->dir == NULL && o->cert_file == NULL);
@@ -72,6 +77,14 @@ static void test_every_option(void) {
   CHECK_STR(cli.size, "4K");
   CHECK_STR(cli.out, "o.png");
   CHECK_INT(cli.opts.seed, 3);
+  /* the framings that are also markers */
+  CHECK_INT(PARSE(&cli, err, "--eol", "mixed", "--body", "length"), 0);
+  CHECK(cli.opts.framing.eol == gf__sim_eol_mixed);
+  CHECK_INT(cli.opts.framing.body, GF_SIM_BODY_LENGTH);
+  CHECK_INT(PARSE(&cli, err, "--body", "close"), 0);
+  CHECK_INT(cli.opts.framing.body, GF_SIM_BODY_CLOSE);
+  CHECK_INT(PARSE(&cli, err, "--body", "close", "--body", "chunked"), 0);
+  CHECK_INT(cli.opts.framing.body, GF_SIM_BODY_CHUNKED);
   CHECK_INT(PARSE(&cli, err, "--eol", "lf", "--help"), 0);
   CHECK_INT(cli.help, 1);
   CHECK_INT(PARSE(&cli, err, "--version"), 0);
@@ -90,7 +103,11 @@ static void test_usage_errors(void) {
   CHECK_INT(PARSE(&cli, err, "--chunk", "0"), -1);
   CHECK_INT(PARSE(&cli, err, "--chunk", "16777217"), -1);
   CHECK_INT(PARSE(&cli, err, "--eol", "CRLF"), -1);
-  CHECK_STR(err, "--eol wants crlf, lf or cr: CRLF");
+  CHECK_STR(err, "--eol wants crlf, lf, cr or mixed: CRLF");
+  CHECK_INT(PARSE(&cli, err, "--body", "Length"), -1);
+  CHECK_STR(err, "--body wants chunked, length or close: Length");
+  CHECK_INT(PARSE(&cli, err, "--body"), -1);
+  CHECK_STR(err, "unknown option or missing value: --body");
   CHECK_INT(PARSE(&cli, err, "--think-ms", "600001"), -1);
   CHECK_INT(PARSE(&cli, err, "--thoughts", "65"), -1);
   CHECK_INT(PARSE(&cli, err, "--seed", "18446744073709551616"), -1);
@@ -109,15 +126,26 @@ static void test_usage_errors(void) {
             -1);
   CHECK(strstr(gf__sim_usage_text, "--reject-key K") != NULL);
   CHECK(strstr(gf__sim_usage_text, "gemflow-sim ready url=") != NULL);
+  static const char *const documented[] = {
+      "[[eol:lf|cr|crlf|mixed]]", "[[body:chunked|length|close]]", "[[bom]]",
+      "[[sse-fields]]", "[[multiline]]", "[[nospace]]", "[[ping]]",
+      "--body chunked|length|close", "--eol crlf|lf|cr|mixed"};
+  for (size_t i = 0; i < sizeof documented / sizeof documented[0]; i++)
+    CHECK(strstr(gf__sim_usage_text, documented[i]) != NULL);
 }
+
+/* Every framing marker, old and new: none of them is in the picture. */
+#define FOX                                                                    \
+  "a fox [[eol:lf]][[eol:mixed]][[body:length]][[body:close]][[bom]]"          \
+  "[[sse-fields]][[multiline]][[nospace]][[ping]][[body:chunked]]"
 
 static void test_render_main(void) {
   char dir[] = "/tmp/gf-sim-args-XXXXXX", out[64];
   CHECK(mkdtemp(dir) != NULL);
   snprintf(out, sizeof out, "%s/a.png", dir);
-  CHECK_INT(gf__sim_main(ARGC("--render", "--prompt", "a fox [[eol:lf]]",
+  CHECK_INT(gf__sim_main(ARGC("--render", "--prompt", FOX,
                               "--aspect", "21:9", "--seed", "9", "--out", out),
-                         ARGV("--render", "--prompt", "a fox [[eol:lf]]",
+                         ARGV("--render", "--prompt", FOX,
                               "--aspect", "21:9", "--seed", "9", "--out", out)),
             0);
   FILE *f = fopen(out, "rb");

@@ -1,7 +1,8 @@
 /* HTTP chunking and write coalescing: any chunk size gives the same body
  * after de-chunking (checked with the http layer's own response parser),
  * chunks have exactly the size asked for except before a flush, and small
- * chunks are gathered into ~64 KiB batches: never one write per chunk. */
+ * chunks are gathered into ~64 KiB batches: never one write per chunk. A
+ * raw chunker (no chunked encoding) passes the bytes as they are. */
 #include "common/buf.h"
 #include "http/http.h"
 #include "sim/chunker.h"
@@ -189,5 +190,50 @@ static void test_sink_error(void) {
   gf__sim_chunker_free(&c);
 }
 
+/* Raw (body:length, body:close): the bytes as they are, in batches of at
+ * most batch_max, whatever the pieces; flush and end add nothing. */
+static void test_raw(void) {
+  static const size_t pieces[] = {1, 7, 100, 1000, 5000};
+  char data[20000];
+  for (size_t i = 0; i < sizeof data; i++)
+    data[i] = (char)('a' + i * 7 % 26);
+  for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+    sinkrec r;
+    memset(&r, 0, sizeof r);
+    gf__buf_init(&r.all, 0);
+    r.steal = (int)(k & 1);
+    gf__sim_chunker c;
+    gf__sim_chunker_init_raw(&c, 4096, sink, &r);
+    CHECK_INT(c.raw, 1);
+    /* a head already waiting, larger than a batch, goes first, whole */
+    char head[5000];
+    memset(head, 'H', sizeof head);
+    CHECK_INT(gf__buf_append(&c.batch, head, sizeof head), 0);
+    for (size_t off = 0; off < sizeof data; off += pieces[k]) {
+      size_t n = sizeof data - off < pieces[k] ? sizeof data - off : pieces[k];
+      CHECK_INT(gf__sim_chunker_put(&c, data + off, n), 0);
+      CHECK(gf__sim_chunker_pending(&c) < 4096);
+    }
+    CHECK_INT(gf__sim_chunker_flush(&c), 0);
+    CHECK_INT(gf__sim_chunker_pending(&c), 0);
+    CHECK_INT(gf__sim_chunker_end(&c), 0); /* nothing more: no last chunk */
+    CHECK_INT(r.all.len, sizeof head + sizeof data);
+    CHECK(r.all.len == sizeof head + sizeof data &&
+          memcmp(r.all.data, head, sizeof head) == 0 &&
+          memcmp(r.all.data + sizeof head, data, sizeof data) == 0);
+    CHECK_INT(r.max_batch, sizeof head);
+    CHECK_INT(c.chunks, 0);
+    /* 5000 + 20000 bytes: the head alone, then 4096-byte batches */
+    CHECK_INT(r.calls, 1 + (sizeof data + 4095) / 4096);
+    gf__sim_chunker_free(&c);
+    gf__buf_free(&r.all);
+  }
+  /* a sink's failure stops it */
+  gf__sim_chunker c;
+  gf__sim_chunker_init_raw(&c, 16, failing_sink, NULL);
+  CHECK_INT(gf__sim_chunker_put(&c, "abcdefghijklmnopq", 17), -77);
+  gf__sim_chunker_free(&c);
+}
+
 TEST_MAIN(TEST(test_sizes), TEST(test_one_byte_chunks_coalesce),
-          TEST(test_flush), TEST(test_sink_error))
+          TEST(test_flush), TEST(test_sink_error), TEST(test_raw))

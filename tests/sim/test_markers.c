@@ -2,7 +2,13 @@
  * picture is drawn from, and what stays as plain text. */
 #include "common/buf.h"
 #include "sim/markers.h"
+#include "sim/plan.h"
 #include "test.h"
+
+/* The SSE variant flags, summed: 0 when none is set. */
+static int variants(const gf__sim_marks *m) {
+  return m->bom + m->sse_fields + m->multiline + m->nospace + m->ping;
+}
 
 static void parse(const char *p, gf__sim_marks *m, gf__buf *stripped) {
   gf__buf_init(stripped, 0);
@@ -20,6 +26,8 @@ static void test_none(void) {
   CHECK_INT(m.thoughts, -1);
   CHECK_INT(m.comments, 0);
   CHECK_INT(m.array, 0);
+  CHECK_INT(m.body, -1);
+  CHECK_INT(variants(&m), 0);
   CHECK_INT(m.faults, 0);
   CHECK_STR(s.data, "a plain prompt [with] brackets [[");
   gf__buf_free(&s);
@@ -107,7 +115,12 @@ static void test_malformed_stay(void) {
       "[[eol:CRLF]]",      "[[eol:crlf ]]",     "[[think:600001]]",
       "[[thoughts:65]]",   "[[ comments]]",     "[[Array]]",
       "[[eol:lf",          "[[]]",              "[fault:429]",
-      "[[fault:429]",      "[[chunk:1234567890]]"};
+      "[[fault:429]",      "[[chunk:1234567890]]", "[[body:]]",
+      "[[body:Length]]",   "[[body:chunk]]",    "[[body]]",
+      "[[eol:Mixed]]",     "[[eol:mix]]",       "[[BOM]]",
+      "[[bom ]]",          "[[bom:1]]",         "[[sse_fields]]",
+      "[[sse-field]]",     "[[multi-line]]",    "[[nospace:]]",
+      "[[no-space]]",      "[[pings]]",         "[[ping:x]]"};
   for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
     gf__sim_marks m;
     gf__buf s;
@@ -119,6 +132,8 @@ static void test_malformed_stay(void) {
     CHECK_INT(m.think_ms, -1);
     CHECK_INT(m.thoughts, -1);
     CHECK_INT(m.comments + m.array, 0);
+    CHECK_INT(m.body, -1);
+    CHECK_INT(variants(&m), 0);
     gf__buf_free(&s);
   }
 }
@@ -155,5 +170,100 @@ static void test_nested_and_limits(void) {
   CHECK(gf__sim_eol_named("l", 1) == NULL);
 }
 
+/* The framing markers added for the client's decoders: each one alone,
+ * then all of them with the older ones. */
+static void test_new_framings(void) {
+  static const struct {
+    const char *text;
+    size_t off; /* of the int it sets to 1 */
+  } flags[] = {{"[[bom]]", offsetof(gf__sim_marks, bom)},
+               {"[[sse-fields]]", offsetof(gf__sim_marks, sse_fields)},
+               {"[[multiline]]", offsetof(gf__sim_marks, multiline)},
+               {"[[nospace]]", offsetof(gf__sim_marks, nospace)},
+               {"[[ping]]", offsetof(gf__sim_marks, ping)}};
+  for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+    char p[64];
+    snprintf(p, sizeof p, "a %s b", flags[i].text);
+    gf__sim_marks m;
+    gf__buf s;
+    parse(p, &m, &s);
+    CHECK_STR(s.data, "a  b");
+    CHECK_INT(*(int *)(void *)((char *)&m + flags[i].off), 1);
+    CHECK_INT(variants(&m), 1);
+    CHECK_INT(m.body, -1);
+    CHECK(m.eol == NULL);
+    gf__buf_free(&s);
+  }
+  static const struct {
+    const char *text;
+    int body;
+  } bodies[] = {{"[[body:chunked]]", GF_SIM_BODY_CHUNKED},
+                {"[[body:length]]", GF_SIM_BODY_LENGTH},
+                {"[[body:close]]", GF_SIM_BODY_CLOSE},
+                {"[[body:close]][[body:length]]", GF_SIM_BODY_LENGTH}};
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+    gf__sim_marks m;
+    gf__buf s;
+    parse(bodies[i].text, &m, &s);
+    CHECK_STR(s.data, "");
+    CHECK_INT(m.body, bodies[i].body);
+    CHECK_INT(variants(&m), 0);
+    gf__buf_free(&s);
+  }
+  gf__sim_marks m;
+  gf__buf s;
+  parse("x[[eol:mixed]]y", &m, &s);
+  CHECK(m.eol == gf__sim_eol_mixed);
+  CHECK_STR(m.eol, "\r\n"); /* its bytes, for a writer without the cycle */
+  CHECK_STR(s.data, "xy");
+  gf__buf_free(&s);
+  CHECK(gf__sim_eol_named("mixed", 5) == gf__sim_eol_mixed);
+  CHECK(gf__sim_eol_named("crlf", 4) != gf__sim_eol_mixed);
+  CHECK_INT(gf__sim_body_named("close", 5), GF_SIM_BODY_CLOSE);
+  CHECK_INT(gf__sim_body_named("close", 4), -1);
+  parse("p [[body:length]][[eol:mixed]][[bom]][[sse-fields]][[multiline]]"
+        "[[nospace]][[ping]][[array]][[chunk:3]][[comments]][[fault:eof]] q",
+        &m, &s);
+  CHECK_STR(s.data, "p  q");
+  CHECK_INT(m.body, GF_SIM_BODY_LENGTH);
+  CHECK(m.eol == gf__sim_eol_mixed);
+  CHECK_INT(variants(&m), 5);
+  CHECK_INT(m.array + m.comments, 2);
+  CHECK_INT(m.chunk, 3);
+  CHECK_INT(m.faults, GF_SIM_F_EOF);
+  gf__buf_free(&s);
+}
+
+/* Markers over the server's defaults: given values replace them, flags
+ * add to them, and no alt=sse means an array. */
+static void test_apply(void) {
+  gf__sim_framing def = {"\n", 100, GF_SIM_BODY_CLOSE, 1, 0, 7, 2,
+                         0,    0,   0,                 0, 0};
+  gf__sim_framing f = def;
+  gf__sim_marks m;
+  gf__buf s;
+  parse("nothing", &m, &s);
+  gf__buf_free(&s);
+  gf__sim_marks_apply(&m, 1, &f);
+  CHECK(memcmp(&f, &def, sizeof f) == 0);
+  gf__sim_marks_apply(&m, 0, &f);
+  CHECK_INT(f.array, 1);
+  f = def;
+  parse("[[eol:cr]][[chunk:9]][[body:chunked]][[think:0]][[thoughts:0]]"
+        "[[bom]][[sse-fields]][[multiline]][[nospace]][[ping]]",
+        &m, &s);
+  gf__buf_free(&s);
+  gf__sim_marks_apply(&m, 1, &f);
+  CHECK_STR(f.eol, "\r");
+  CHECK_INT(f.chunk, 9);
+  CHECK_INT(f.body, GF_SIM_BODY_CHUNKED);
+  CHECK_INT(f.comments, 1);
+  CHECK_INT(f.array, 0);
+  CHECK_INT(f.think_ms, 0);
+  CHECK_INT(f.thoughts, 0);
+  CHECK_INT(f.bom + f.sse_fields + f.multiline + f.nospace + f.ping, 5);
+}
+
 TEST_MAIN(TEST(test_none), TEST(test_all), TEST(test_every_fault),
-          TEST(test_malformed_stay), TEST(test_nested_and_limits))
+          TEST(test_malformed_stay), TEST(test_nested_and_limits),
+          TEST(test_new_framings), TEST(test_apply))

@@ -3,7 +3,11 @@
  * generation over TLS with the exact image bytes, keep-alive, pipelining,
  * error answers, the connection-level faults (reset, EOF without
  * close_notify, truncation with close_notify), 1-byte chunks, many
- * concurrent requests, the request log, and stop with connections open. */
+ * concurrent requests, the request log, and stop with connections open.
+ * The bodies that are not chunked: a Content-Length (keep-alive after it,
+ * TLS records of the marker's size, cut short by the eof and reset
+ * faults), and close-delimited (close_notify then FIN; with the eof fault
+ * no close_notify), read with the http layer's response parser. */
 #include <json-c/json.h>
 #include <unistd.h>
 
@@ -14,6 +18,7 @@
 #include "http/http.h"
 #include "sim/png.h"
 #include "sim/sim.h"
+#include "sse/sse.h"
 #include "tls/tls.h"
 #include "test.h"
 
@@ -33,6 +38,9 @@ typedef struct cli {
   const char *reqs[4];
   int nreqs, sent, pipelined;
   int status[4], complete[4], responses;
+  size_t body_end[4]; /* body.len when response i completed */
+  char clen[4][32], te[4][32], connection[4][32]; /* per response */
+  size_t max_plain;   /* the largest piece of plaintext (a TLS record) */
   char ctype[64];
   int eof, reset, close_notify, failed, closed, reads;
 } cli;
@@ -90,8 +98,18 @@ static void send_next(cli *c) {
 static int r_header(void *ud, const char *name, size_t nlen, const char *value,
                     size_t vlen) {
   cli *c = ud;
+  int i = c->responses < 4 ? c->responses : 3;
+  char *to = NULL;
   if (nlen == 12 && strncasecmp(name, "content-type", 12) == 0)
     snprintf(c->ctype, sizeof c->ctype, "%.*s", (int)vlen, value);
+  else if (nlen == 14 && strncasecmp(name, "content-length", 14) == 0)
+    to = c->clen[i];
+  else if (nlen == 17 && strncasecmp(name, "transfer-encoding", 17) == 0)
+    to = c->te[i];
+  else if (nlen == 10 && strncasecmp(name, "connection", 10) == 0)
+    to = c->connection[i];
+  if (to)
+    snprintf(to, 32, "%.*s", (int)vlen, value);
   return 0;
 }
 static int r_headers_done(void *ud, int status) {
@@ -105,8 +123,10 @@ static int r_body(void *ud, const char *p, size_t n) {
 }
 static int r_complete(void *ud) {
   cli *c = ud;
-  if (c->responses < 4)
+  if (c->responses < 4) {
     c->complete[c->responses] = 1;
+    c->body_end[c->responses] = c->body.len;
+  }
   c->responses++;
   return 1; /* stop: the next response gets a fresh parser */
 }
@@ -121,6 +141,8 @@ static void next_timer(uv_timer_t *t) {
 static int on_plain(void *ud, const char *p, size_t n) {
   cli *c = ud;
   gf__buf_append(&c->raw, p, n);
+  if (n > c->max_plain)
+    c->max_plain = n;
   if (c->pipelined)
     return 0; /* read raw */
   int rc = gf__http_resp_feed(c->resp, p, n);
@@ -603,6 +625,202 @@ static void test_start_failures(void) {
   CHECK_INT(uv_loop_close(&loop), 0);
 }
 
+/* ---- bodies that are not chunked ---- */
+
+/* The final image of an SSE body, decoded with the SSE decoder and json-c
+ * (the framing variants cut the JSON over data lines). */
+typedef struct sse_img {
+  gf__buf ev;
+  unsigned char sha[32];
+  uint64_t len;
+  int images, events;
+} sse_img;
+
+static int si_data(void *ud, const char *p, size_t n) {
+  return gf__buf_append(&((sse_img *)ud)->ev, p, n);
+}
+
+static int si_dispatch(void *ud, const char *type, const char *id) {
+  sse_img *s = ud;
+  (void)type, (void)id;
+  s->events++;
+  json_object *o = json_tokener_parse(s->ev.data ? s->ev.data : "");
+  json_object *v = NULL, *cands, *parts, *inl;
+  if (json_object_object_get_ex(o, "candidates", &cands) &&
+      json_object_object_get_ex(json_object_array_get_idx(cands, 0), "content",
+                                &v) &&
+      json_object_object_get_ex(v, "parts", &parts) &&
+      json_object_object_get_ex(json_object_array_get_idx(parts, 0),
+                                "inlineData", &inl) &&
+      json_object_object_get_ex(inl, "data", &v)) {
+    size_t n = (size_t)json_object_get_string_len(v), got = 0, tail = 0;
+    unsigned char *png = malloc(GF_B64_DEC_MAX(n) + 3);
+    gf__b64dec d;
+    gf__b64_init(&d);
+    CHECK_INT(gf__b64_decode(&d, json_object_get_string(v), n, png, &got), 0);
+    CHECK_INT(gf__b64_finish(&d, png + got, &tail), 0);
+    gf__sha256 h;
+    gf__sha256_init(&h);
+    gf__sha256_update(&h, png, got + tail);
+    gf__sha256_final(&h, s->sha);
+    s->len = got + tail;
+    s->images++;
+    free(png);
+  }
+  json_object_put(o);
+  gf__buf_reset(&s->ev);
+  return 0;
+}
+
+static void sse_image(const char *p, size_t n, sse_img *s) {
+  static const gf__sse_cbs cbs = {si_data, si_dispatch, NULL, NULL, NULL};
+  memset(s, 0, sizeof *s);
+  gf__buf_init(&s->ev, 0);
+  gf__sse *d = gf__sse_new(&cbs, s, 0);
+  CHECK_INT(gf__sse_feed(d, p, n), 0);
+  CHECK_INT(gf__sse_end(d), 0);
+  gf__sse_free(d);
+  gf__buf_free(&s->ev);
+}
+
+static void check_image(const char *p, size_t n, const char *prompt) {
+  sse_img si;
+  unsigned char want[32];
+  uint64_t wlen = 0;
+  sse_image(p, n, &si);
+  CHECK_INT(si.images, 1);
+  expected(prompt, 1024, 1024, want, &wlen);
+  CHECK_INT(si.len, wlen);
+  CHECK_MEM(si.sha, 32, want, 32);
+}
+
+/* Content-Length: the exact size, no chunks; the connection stays for the
+ * next request; records as large as TLS allows, or [[chunk:N]] bytes. */
+static void test_body_length(void) {
+  srv s;
+  srv_start(&s, NULL, 0);
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("a harbour [[body:length]][[eol:mixed]]"
+                              "[[multiline]][[sse-fields]][[ping]]",
+                              "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request("a harbour [[body:length]][[chunk:1000]]",
+                              "?alt=sse&key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.failed, 0);
+  CHECK_INT(c.responses, 2);
+  CHECK_INT(c.status[0] + c.status[1], 400);
+  size_t start = 0;
+  for (int i = 0; i < 2; i++) {
+    char want[32];
+    snprintf(want, sizeof want, "%zu", c.body_end[i] - start);
+    CHECK_STR(c.clen[i], want);
+    CHECK_STR(c.te[i], "");
+    CHECK(c.body_end[i] - start > 1000000);
+    check_image(c.body.data + start, c.body_end[i] - start, "a harbour ");
+    start = c.body_end[i];
+  }
+  CHECK_STR(c.connection[0], "");
+  CHECK_STR(c.connection[1], "close");
+  CHECK_INT(c.close_notify, 1);
+  CHECK_INT(c.eof, 1);
+  CHECK(c.max_plain > 1000); /* the first answer's records were large */
+  CHECK_INT(srv_log_lines(&s), 2);
+  cli_free(&c);
+  /* only the records of [[chunk:1000]], on a connection of their own */
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] =
+      request("a harbour [[body:length]][[chunk:1000]]", "?alt=sse&key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.responses, 1);
+  CHECK_INT(c.max_plain, 1000);
+  check_image(c.body.data, c.body.len, "a harbour ");
+  cli_free(&c);
+  srv_stop(&s);
+}
+
+/* The faults cut a Content-Length body short: the parser says truncated. */
+static void test_body_length_faults(void) {
+  srv s;
+  srv_start(&s, NULL, 0);
+  static const char *const prompts[] = {"x [[body:length]][[fault:eof]]",
+                                        "x [[body:length]][[fault:reset]]"};
+  for (int i = 0; i < 2; i++) {
+    cli c;
+    memset(&c, 0, sizeof c);
+    c.reqs[c.nreqs++] = request(prompts[i], "?alt=sse&key=k", 0);
+    cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+    run_until_closed(&s.loop, &c, 1);
+    CHECK_INT(c.status[0], 200);
+    CHECK_INT(c.responses, 0);
+    CHECK_INT(c.close_notify, 0);
+    CHECK_INT(i == 0 ? c.eof : c.reset, 1);
+    CHECK(c.clen[0][0] != '\0');
+    CHECK(strtoull(c.clen[0], NULL, 10) > c.body.len + 1000000);
+    CHECK_STR(c.te[0], "");
+    if (i == 0) {
+      CHECK(c.body.len > 1000000);
+      CHECK_INT(gf__http_resp_eof(c.resp), GF_ETRUNCATED);
+    }
+    cli_free(&c);
+  }
+  srv_stop(&s);
+}
+
+/* Close-delimited: "Connection: close" though the client keeps alive, no
+ * framing header, close_notify after the last byte, then the FIN; the
+ * parser completes at the EOF. With the eof fault: no close_notify. */
+static void test_body_close(void) {
+  for (int plain = 0; plain < 2; plain++) {
+    srv s;
+    srv_start(&s, NULL, plain);
+    static const char *const prompts[] = {
+        "a harbour [[body:close]][[nospace]][[bom]]",
+        "a harbour [[body:close]][[fault:eof]]",
+        "a harbour [[body:close]][[fault:reset]]"};
+    for (int i = 0; i < 3; i++) {
+      cli c;
+      memset(&c, 0, sizeof c);
+      c.reqs[c.nreqs++] = request(prompts[i], "?alt=sse&key=k", 0);
+      c.reqs[c.nreqs++] = request("never sent", "?alt=sse&key=k", 0);
+      cli_start(&c, &s.loop, gf__sim_port(s.sim), !plain);
+      run_until_closed(&s.loop, &c, 1);
+      CHECK_INT(c.failed, 0);
+      CHECK_INT(c.status[0], 200);
+      CHECK_STR(c.connection[0], "close");
+      CHECK_STR(c.clen[0], "");
+      CHECK_STR(c.te[0], "");
+      CHECK_INT(c.responses, 0);
+      CHECK_INT(c.sent, 1);
+      /* libuv reports a reset that comes with the last bytes as an EOF
+       * (it may, in plain mode, where both come at once) */
+      CHECK_INT(c.eof + c.reset, 1);
+      if (!plain || i < 2)
+        CHECK_INT(c.reset, i == 2);
+      CHECK_INT(c.close_notify, !plain && i == 0);
+      if (i < 2) {
+        /* the EOF ends the body for HTTP (only TLS can tell the cut) */
+        CHECK_INT(gf__http_resp_eof(c.resp), 1);
+        CHECK_INT(c.responses, 1);
+        CHECK_INT(c.body_end[0], c.body.len);
+      }
+      if (i == 0) {
+        CHECK(memcmp(c.body.data, "\xef\xbb\xbf" "data:{", 9) == 0);
+        check_image(c.body.data, c.body.len, "a harbour ");
+      } else if (i == 1) {
+        CHECK(c.body.len > 1000000); /* half the image */
+      } else {
+        CHECK(strstr(c.body.data, "inlineData") == NULL);
+      }
+      cli_free(&c);
+    }
+    CHECK_INT(srv_log_lines(&s), 3);
+    srv_stop(&s);
+  }
+}
+
 static void test_cleanup(void) {
   gf__tls_config_free(client_cfg);
   client_cfg = NULL;
@@ -611,4 +829,6 @@ static void test_cleanup(void) {
 TEST_MAIN(TEST(test_tls_generation), TEST(test_errors_and_pipelining),
           TEST(test_connection_faults), TEST(test_one_byte_chunks),
           TEST(test_concurrent), TEST(test_stop_midway),
-          TEST(test_start_failures), TEST(test_cleanup))
+          TEST(test_start_failures), TEST(test_body_length),
+          TEST(test_body_length_faults), TEST(test_body_close),
+          TEST(test_cleanup))

@@ -146,6 +146,15 @@ static void test_framings(void) {
   run_framing("framing [[array]]", 0);
   run_framing("framing [[array]] [[chunk:3]]", 0);
   run_framing("framing without alt=sse", 1);
+  run_framing("framing [[body:length]]", 0);
+  run_framing("framing [[body:close]] [[eol:lf]]", 0);
+  run_framing("framing [[body:close]] [[array]]", 0);
+  run_framing("framing [[eol:mixed]] [[chunk:5]]", 0);
+  run_framing("framing [[bom]] [[sse-fields]] [[nospace]]", 0);
+  run_framing("framing [[multiline]] [[ping]] [[eol:cr]]", 0);
+  run_framing("framing [[bom]] [[sse-fields]] [[multiline]] [[nospace]] "
+              "[[ping]] [[comments]] [[eol:mixed]] [[body:close]] [[chunk:3]]",
+              0);
 }
 
 static int valid_utf8(const char *s) {
@@ -236,6 +245,11 @@ static void test_faults(void) {
   expect_fail("no [[fault:reset]]", GF_ERESET, NULL);
   expect_fail("no [[fault:midstream]] [[array]]", GF_EAPI, "UNAVAILABLE");
   expect_fail("no [[fault:eof]] [[array]]", GF_ETRUNCATED, NULL);
+  expect_fail("no [[fault:eof]] [[body:close]]", GF_ETRUNCATED, NULL);
+  expect_fail("no [[fault:eof]] [[body:length]]", GF_ETRUNCATED, NULL);
+  expect_fail("no [[fault:reset]] [[body:length]]", GF_ERESET, NULL);
+  expect_fail("no [[fault:midstream]] [[multiline]] [[ping]]", GF_EAPI,
+              "UNAVAILABLE");
 }
 
 static void test_status_details(void) {

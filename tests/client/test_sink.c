@@ -223,6 +223,16 @@ static void test_dims_streaming_jpeg(void) {
     CHECK_INT(w, 4000);
     CHECK_INT(h, 3000);
   }
+  /* every single split point of the start of it (the walker's states) */
+  for (size_t cut = 0; cut <= 200; cut++) {
+    gf__dims d;
+    gf__dims_init(&d);
+    gf__dims_feed(&d, j, cut);
+    gf__dims_feed(&d, j + cut, k - cut);
+    unsigned w2, h2;
+    CHECK_INT(gf__dims_result(&d, &w2, &h2), 0);
+    CHECK_INT(w2, 4000);
+  }
   /* a scan before any frame header: no dimensions, no guess */
   static const unsigned char sos[] = {0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 1, 2, 3};
   unsigned w, h;

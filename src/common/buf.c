@@ -18,10 +18,12 @@ void gf__buf_free(gf__buf *b) {
   gf__buf_init(b, b->limit);
 }
 
-void gf__buf_reset(gf__buf *b) {
-  b->len = 0;
+void gf__buf_reset(gf__buf *b) { gf__buf_truncate(b, 0); }
+
+void gf__buf_truncate(gf__buf *b, size_t len) {
+  b->len = len;
   if (b->data)
-    b->data[0] = '\0';
+    b->data[len] = '\0';
 }
 
 static int reserve(gf__buf *b, size_t extra) {

@@ -12,6 +12,8 @@ typedef struct gf__buf {
 void gf__buf_init(gf__buf *b, size_t limit);
 void gf__buf_free(gf__buf *b);
 void gf__buf_reset(gf__buf *b); /* len = 0, keeps memory */
+/* Back to an earlier length (len <= b->len): undoes a partial write. */
+void gf__buf_truncate(gf__buf *b, size_t len);
 /* GF_ETOOBIG past the limit, GF_ENOMEM when allocation fails; 0 otherwise.
  * The data stays NUL-terminated (not counted in len). */
 int gf__buf_append(gf__buf *b, const void *p, size_t n);

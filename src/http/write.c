@@ -32,11 +32,8 @@ int gf__http_write_request(gf__buf *out, const char *method, const char *target,
     rc = gf__buf_printf(out, "Content-Length: %" PRIu64 "\r\n", content_length);
   if (!rc)
     rc = gf__buf_append(out, "\r\n", 2);
-  if (rc) {
-    out->len = mark;
-    if (out->data)
-      out->data[mark] = '\0';
-  }
+  if (rc)
+    gf__buf_truncate(out, mark);
   return rc;
 }
 
@@ -60,11 +57,8 @@ int gf__http_write_response_head(gf__buf *out, int status,
   }
   if (!rc)
     rc = gf__buf_append(out, "\r\n", 2);
-  if (rc) {
-    out->len = mark;
-    if (out->data)
-      out->data[mark] = '\0';
-  }
+  if (rc)
+    gf__buf_truncate(out, mark);
   return rc;
 }
 
@@ -77,11 +71,8 @@ int gf__http_write_chunk(gf__buf *out, const char *p, size_t n) {
     rc = gf__buf_append(out, p, n);
   if (!rc)
     rc = gf__buf_append(out, "\r\n", 2);
-  if (rc) {
-    out->len = mark;
-    if (out->data)
-      out->data[mark] = '\0';
-  }
+  if (rc)
+    gf__buf_truncate(out, mark);
   return rc;
 }
 

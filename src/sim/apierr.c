@@ -7,6 +7,7 @@
 
 #include "common/buf.h"
 #include "gemflow.h"
+#include "sim/events.h"
 
 static void clear(gf__sim_err *e, int status, const char *api_status) {
   memset(e, 0, sizeof *e);
@@ -91,12 +92,5 @@ int gf__sim_err_json(const gf__sim_err *e, int pretty, gf__buf *out) {
   else
     json_object_put(d);
   json_object_object_add(root, "error", err);
-  int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-              (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                      : JSON_C_TO_STRING_PLAIN);
-  size_t n = 0;
-  const char *s = json_object_to_json_string_length(root, flags, &n);
-  int rc = s ? gf__buf_append(out, s, n) : GF_ENOMEM;
-  json_object_put(root);
-  return rc;
+  return gf__sim_json_append(out, root, pretty);
 }

@@ -84,14 +84,7 @@ static int ev_finish(gf__buf *out, json_object *root, const gf__sim_ev_ctx *c,
   ev_str(root, "modelVersion", c->model);
   ev_str(root, "createTime", c->create_time);
   ev_str(root, "responseId", c->response_id);
-  int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-              (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                      : JSON_C_TO_STRING_PLAIN);
-  size_t n = 0;
-  const char *s = json_object_to_json_string_length(root, flags, &n);
-  int rc = s ? gf__buf_append(out, s, n) : GF_ENOMEM;
-  json_object_put(root);
-  return rc;
+  return gf__sim_json_append(out, root, pretty);
 }
 
 int gf__sim_ev_thought(gf__buf *out, const gf__sim_ev_ctx *c, const char *text,
@@ -167,4 +160,15 @@ int gf__sim_ev_badjson(gf__buf *out, const gf__sim_ev_ctx *c) {
       "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":"
       "\"**Checking** the output\",\"thought\":tru}]}}]}";
   return gf__buf_append(out, bad, sizeof bad - 1);
+}
+
+int gf__sim_json_append(gf__buf *out, json_object *root, int pretty) {
+  int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+              (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                      : JSON_C_TO_STRING_PLAIN);
+  size_t n = 0;
+  const char *s = json_object_to_json_string_length(root, flags, &n);
+  int rc = s ? gf__buf_append(out, s, n) : GF_ENOMEM;
+  json_object_put(root);
+  return rc;
 }

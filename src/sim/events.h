@@ -21,6 +21,12 @@ typedef struct gf__sim_usage {
   int text_part;                    /* a TEXT candidates detail too */
 } gf__sim_usage;
 
+/* Appends root's JSON (compact, or pretty and spaced; "/" unescaped) and
+ * releases root. The one serialiser of the simulator's JSON objects. */
+struct json_object;
+int gf__sim_json_append(struct gf__buf *out, struct json_object *root,
+                        int pretty);
+
 enum { GF_SIM_THOUGHT_NONE = -1 }; /* no "thought" key in the image part */
 
 int gf__sim_ev_thought(struct gf__buf *out, const gf__sim_ev_ctx *c,

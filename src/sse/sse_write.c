@@ -59,8 +59,6 @@ static const char *check_eol(const char *eol) {
 }
 
 static int undo(gf__buf *out, size_t len, int rc) {
-  out->len = len;
-  if (out->data)
-    out->data[len] = '\0';
+  gf__buf_truncate(out, len);
   return rc;
 }

@@ -120,6 +120,15 @@ typedef struct gf_client_options {
    * text never contains the key. */
   void (*on_trace)(void *ud, const char *line);
   void *trace_ud;
+  /* The retry policy (see "Retries" below). */
+  int max_attempts;            /* attempts in all, the first included;
+                                  default 5; 1 turns retries off */
+  uint64_t retry_initial_ms;   /* default 1000 */
+  uint64_t retry_max_delay_ms; /* cap of one delay; default 60000 */
+  double retry_factor;         /* default 2 */
+  /* At most this many requests (every attempt counts) start per minute,
+   * evenly spaced, across all of the client's generations; 0: no limit. */
+  double requests_per_minute;
 } gf_client_options;
 
 void gf_client_options_init(gf_client_options *opts);
@@ -147,6 +156,14 @@ typedef struct gf_timings {
   double connected, first_byte, first_thought, image_start, image_end, done;
 } gf_timings;
 
+/* An attempt that failed and was followed by another. */
+typedef struct gf_attempt {
+  int status;          /* the GF_E* code that ended it */
+  int http_status;     /* 0 when no response arrived */
+  char api_status[40]; /* "RESOURCE_EXHAUSTED", ... or "" */
+  double delay_s;      /* waited before the next attempt */
+} gf_attempt;
+
 typedef struct gf_result {
   int status;                /* GF_OK or a GF_E* code */
   int http_status;           /* 0 when no response arrived */
@@ -167,6 +184,10 @@ typedef struct gf_result {
   unsigned char sha256[32];
   int fell_back_to_thought_image;
   const char *file;          /* final path when the file sink was used */
+  /* The attempts before the last one (attempts - 1 of them), oldest
+   * first; NULL when there were none. */
+  const gf_attempt *retries;
+  int nretries;
 } gf_result;
 
 typedef struct gf_callbacks {
@@ -180,6 +201,13 @@ typedef struct gf_callbacks {
   /* Exactly once. Pointers in res live until it returns. The gen is freed
    * after it returns. */
   void (*on_done)(gf_gen *g, const gf_result *res, void *ud);
+  /* The discard event. An attempt failed with a transient fault and another
+   * follows after failed->delay_s seconds: everything reported since
+   * gf_generate or the previous on_retry (thoughts, text, image bytes,
+   * usage) came from the abandoned attempt and is not the result. An image
+   * begun in it gets no on_image_end. The file sink starts over by itself;
+   * a caller that streams image bytes elsewhere drops what it has. */
+  void (*on_retry)(gf_gen *g, const gf_attempt *failed, void *ud);
 } gf_callbacks;
 
 typedef struct gf_gen_options {
@@ -207,6 +235,28 @@ int gf_generate(gf_client *client, const gf_request *req,
  * after on_done. */
 void gf_cancel(gf_gen *g);
 void *gf_gen_userdata(const gf_gen *g);
+
+/* ---- retries -------------------------------------------------------------
+ * A generation makes up to max_attempts attempts. Retried (transient):
+ * HTTP 408, 429, 500, 502, 503, 504; connection refused, reset, closed or
+ * cut before the response ended, idle timeout; an error object in the
+ * stream whose code is 429, 500, 503 or 504 (or status RESOURCE_EXHAUSTED,
+ * INTERNAL, UNAVAILABLE). Never retried: other HTTP statuses (400, 401,
+ * 403, 404, ...), a blocked prompt or a finish reason other than STOP, TLS
+ * and certificate failures, a response that is not an event stream or a
+ * JSON array, invalid JSON or base64, file errors, cancel.
+ * The delay before attempt n+1 is drawn uniformly from [0, min(cap,
+ * initial * factor^(n-1))] (full jitter), and is never shorter than the
+ * server's RetryInfo retryDelay or Retry-After. When the server asks for
+ * more than the cap, the generation fails with that error instead. Each
+ * retry is announced by on_retry before its delay starts. */
+
+/* The digest of the request's inputs: model, prompt, ratio, size,
+ * modalities, search, and each reference image's type and bytes. Equal
+ * requests give equal digests (a resumed batch knows an unchanged item). */
+int gf_request_digest(const gf_request *req, unsigned char out[32]);
+/* The sha256 and size of a file's contents. 0 or GF_EIO. */
+int gf_sha256_file(const char *path, unsigned char out[32], uint64_t *bytes);
 
 /* Lower-case hex of a digest into out (65 bytes). */
 void gf_hex_sha256(const unsigned char sha[32], char out[65]);

@@ -15,6 +15,10 @@ void gf_client_options_init(gf_client_options *o) {
   /* The service may think for 50-120 s at 4K without sending a byte. */
   o->idle_timeout_ms = 300000;
   o->max_event_bytes = 4 * 1024 * 1024;
+  o->max_attempts = 5;
+  o->retry_initial_ms = 1000;
+  o->retry_max_delay_ms = 60000;
+  o->retry_factor = 2;
 }
 
 /* Reads only the fields the caller's struct has (struct_size), so options

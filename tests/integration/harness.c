@@ -265,10 +265,20 @@ static void cb_done(gf_gen *g, const gf_result *res, void *ud) {
   r->retry_after_s = res->retry_after_s;
   r->usage = res->usage;
   r->timings = res->timings;
+  r->attempts = res->attempts;
+  r->nretries = res->nretries;
+  for (int i = 0; i < res->nretries && i < IT_MAX_RETRIES; i++)
+    r->retries[i] = res->retries[i];
+}
+
+static void cb_retry(gf_gen *g, const gf_attempt *a, void *ud) {
+  it_slot *s = ud;
+  mark(s->rec, 'r');
+  s->rec->retry_count++;
 }
 
 const gf_callbacks it_callbacks = {cb_thought, cb_text,  cb_begin, cb_data,
-                                   cb_end,     cb_usage, cb_done};
+                                   cb_end,     cb_usage, cb_done,  cb_retry};
 
 /* ---- running ------------------------------------------------------------ */
 
@@ -289,6 +299,13 @@ void it_run(const it_opts *o, gf_request **reqs, it_rec *recs, int n) {
   co.use_sse = !o->array;
   if (o->idle_ms)
     co.idle_timeout_ms = o->idle_ms;
+  /* One attempt unless a test asks for retries: a fault test sees the
+   * fault itself. */
+  co.max_attempts = o->max_attempts ? o->max_attempts : 1;
+  if (o->retry_initial_ms)
+    co.retry_initial_ms = o->retry_initial_ms;
+  if (o->retry_max_delay_ms)
+    co.retry_max_delay_ms = o->retry_max_delay_ms;
   gf_client *c;
   int rc = gf_client_new(&loop, &co, &c);
   if (rc) {

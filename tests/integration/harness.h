@@ -28,10 +28,12 @@ void it_sha_file(const char *path, unsigned char sha[32], uint64_t *bytes);
 /* Number of request lines in the simulator's --log. */
 int it_sim_log_lines(const it_sim *s);
 
+#define IT_MAX_RETRIES 16
+
 /* One generation's record. */
 typedef struct it_rec {
   char order[256];    /* one letter per callback: t thought, x text, b image
-                         begin, e image end, u usage, d done */
+                         begin, e image end, u usage, r retry, d done */
   char thoughts[8192];
   char texts[4096];
   uint64_t data_bytes; /* through on_image_data, all images */
@@ -48,6 +50,8 @@ typedef struct it_rec {
   double retry_after_s;
   gf_usage usage;
   gf_timings timings;
+  int attempts, nretries, retry_count; /* retry_count: on_retry calls */
+  gf_attempt retries[IT_MAX_RETRIES];
   /* cancel after this many callbacks of kind cancel_on ('t','b','D'), or
    * right after gf_generate ('s') */
   char cancel_on;
@@ -60,6 +64,8 @@ typedef struct it_opts {
   int array; /* ask without alt=sse (JSON array) */
   const char *out_path, *out_dir;
   uint64_t idle_ms; /* 0: the default */
+  int max_attempts;  /* 0: 1 (no retries) */
+  uint64_t retry_initial_ms, retry_max_delay_ms; /* 0: the defaults */
 } it_opts;
 
 extern const gf_callbacks it_callbacks;

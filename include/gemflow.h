@@ -219,6 +219,9 @@ typedef struct gf_gen_options {
   const char *out_path;
   const char *out_dir;
   const char *out_prefix;
+  /* With out_dir: an existing "<prefix>.<ext>" is replaced (atomically)
+   * instead of a "-N" name being chosen. */
+  int out_replace;
 } gf_gen_options;
 
 void gf_gen_options_init(gf_gen_options *opts);

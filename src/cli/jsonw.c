@@ -26,6 +26,19 @@ void gf__jw_obj_end(gf__jw *w) {
     w->depth--;
 }
 
+void gf__jw_arr_begin(gf__jw *w, const char *key) {
+  gf__jw_key(w, key);
+  fputc('[', w->f);
+  if (w->depth + 1 < GF__JW_DEPTH)
+    w->count[++w->depth] = 0;
+}
+
+void gf__jw_arr_end(gf__jw *w) {
+  fputc(']', w->f);
+  if (w->depth > 0)
+    w->depth--;
+}
+
 void gf__jw_str(gf__jw *w, const char *key, const char *s) {
   if (!s) {
     gf__jw_null(w, key);
@@ -59,6 +72,15 @@ void gf__jw_num(gf__jw *w, const char *key, double v) {
     fprintf(w->f, "%.3f", v);
 }
 
+void gf__jw_num_g(gf__jw *w, const char *key, double v) {
+  if (v != v || v > 1e300 || v < -1e300) {
+    gf__jw_null(w, key);
+    return;
+  }
+  gf__jw_key(w, key);
+  fprintf(w->f, "%.10g", v); /* "1e-05" is valid JSON too */
+}
+
 void gf__jw_null(gf__jw *w, const char *key) {
   gf__jw_key(w, key);
   fputs("null", w->f);
@@ -67,6 +89,18 @@ void gf__jw_null(gf__jw *w, const char *key) {
 void gf__jw_bool(gf__jw *w, const char *key, int v) {
   gf__jw_key(w, key);
   fputs(v ? "true" : "false", w->f);
+}
+
+void gf__jw_raw(gf__jw *w, const char *key, const char *json) {
+  if (!json) {
+    gf__jw_null(w, key);
+    return;
+  }
+  gf__jw_key(w, key);
+  /* Line breaks in valid JSON are whitespace between tokens (a string
+   * cannot hold one raw): spaces keep a JSONL line one line. */
+  for (const char *p = json; *p; p++)
+    fputc(*p == '\n' || *p == '\r' ? ' ' : *p, w->f);
 }
 
 void gf__jw_write_string(FILE *f, const char *s, size_t n) {

@@ -2,12 +2,11 @@
 #include <signal.h>
 #include <string.h>
 
+#include "batch.h"
 #include "cli.h"
+#include "merge.h"
 #include "gemflow.h"
 
-#ifndef GF_VERSION
-#define GF_VERSION "unknown"
-#endif
 
 static void gf__usage(FILE *f) {
   fputs("usage: gemflow <command> [options]\n"
@@ -15,14 +14,14 @@ static void gf__usage(FILE *f) {
         "commands:\n"
         "  generate [options] PROMPT   generate one image "
         "(gemflow generate --help)\n"
+        "  batch [options] FILE.jsonl  generate many images, resumable "
+        "(gemflow batch --help)\n"
+        "  merge-manifests DIR...      merge the manifests of shards\n"
         "\n"
         "  gemflow --help | --version\n",
         f);
 }
 
-void gf__print_version(FILE *f) {
-  fprintf(f, "gemflow %s (libgemflow %s)\n", GF_VERSION, gf_version());
-}
 
 int main(int argc, char **argv) {
   /* A closed stdout or stderr is an error to report, not a reason to die. */
@@ -34,6 +33,10 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "generate") == 0)
     return gf__cmd_generate(argc - 1, argv + 1);
+  if (strcmp(cmd, "batch") == 0)
+    return gf__cmd_batch(argc - 1, argv + 1);
+  if (strcmp(cmd, "merge-manifests") == 0)
+    return gf__cmd_merge_manifests(argc - 1, argv + 1);
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
       strcmp(cmd, "help") == 0) {
     gf__usage(stdout);

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "batch_opts.h"
 #include "diag.h"
 
 enum {
@@ -20,6 +21,8 @@ enum {
   GF__OPT_KEY_ARGV,
   GF__OPT_PASSTHROUGH,
   GF__OPT_VERSION,
+  GF__OPT_MAX_ATTEMPTS,
+  GF__OPT_RETRY_MAX,
 };
 
 static const struct option gf__long_opts[] = {
@@ -42,6 +45,8 @@ static const struct option gf__long_opts[] = {
     {"api-key", optional_argument, NULL, GF__OPT_KEY_ARGV},
     {"key", optional_argument, NULL, GF__OPT_KEY_ARGV},
     {"passthrough", no_argument, NULL, GF__OPT_PASSTHROUGH},
+    {"max-attempts", required_argument, NULL, GF__OPT_MAX_ATTEMPTS},
+    {"retry-max-delay", required_argument, NULL, GF__OPT_RETRY_MAX},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, GF__OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -53,6 +58,8 @@ static int gf__bad_option(int c, char **argv);
 int gf__opts_parse(int argc, char **argv, gf__cli_opts *o) {
   memset(o, 0, sizeof *o);
   o->key_in = GF_KEY_IN_QUERY;
+  o->max_attempts = 5;
+  o->retry_max_delay_s = 60;
   opterr = 0;
   optind = 1;
   int c;
@@ -114,6 +121,11 @@ void gf__opts_usage(FILE *f) {
       "                        (default: $GEMINI_API_KEY; never from argv)\n"
       "      --passthrough     send ratios and sizes the model table does "
       "not know\n"
+      "      --max-attempts N  attempts in all, the first included (default\n"
+      "                        5; 1: no retry). Retried: 408, 429, 5xx,\n"
+      "                        resets, cut streams, timeouts\n"
+      "      --retry-max-delay S  longest wait between attempts (default\n"
+      "                        60); a server asking for more fails at once\n"
       "  -h, --help            this help\n"
       "      --version         print the version\n"
       "\n"
@@ -144,6 +156,10 @@ static int gf__opt_one(int c, const char *arg, gf__cli_opts *o) {
   case GF__OPT_KEY_FILE: o->key_file = arg; break;
   case GF__OPT_PASSTHROUGH: o->passthrough = 1; break;
   case GF__OPT_VERSION: o->version = 1; break;
+  case GF__OPT_MAX_ATTEMPTS: return gf__opt_attempts(arg, &o->max_attempts);
+  case GF__OPT_RETRY_MAX:
+    return gf__opt_seconds("--retry-max-delay", arg, 86400,
+                           &o->retry_max_delay_s);
   case GF__OPT_KEY_IN:
     if (strcmp(arg, "query") == 0)
       o->key_in = GF_KEY_IN_QUERY;

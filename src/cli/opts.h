@@ -19,6 +19,8 @@ typedef struct gf__cli_opts {
   const char *ca_file;
   const char *key_file;
   int key_in;             /* GF_KEY_IN_QUERY or GF_KEY_IN_HEADER */
+  int max_attempts;       /* default 5 */
+  double retry_max_delay_s; /* default 60 */
   int help, version;
 } gf__cli_opts;
 

@@ -1,58 +1,25 @@
-/* Result reporting. Server messages pass through the key scrubber and the
- * JSON escaper: they are untrusted text. */
+/* Result reporting. Server messages pass through the key scrubber (here in
+ * gf__diag_error, in record.c for the JSON): they are untrusted text. */
 #include "report.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
-#include "jsonw.h"
+#include "record.h"
 
-static void gf__json_image(gf__jw *w, const gf_result *r);
-static void gf__json_error(gf__jw *w, const gf_result *r);
-static const char *gf__message(const gf_result *r);
 static void gf__fmt_ms(char *out, size_t cap, double ms);
 
+/* The record without the batch's fields: id, prompt_sha256, meta and
+ * cost_usd are null, retries as the library reported them. */
 void gf__report_json(FILE *f, const gf_result *res, const char *text,
                      size_t text_len) {
-  gf__jw w;
-  gf__jw_init(&w, f);
-  gf__jw_obj_begin(&w, NULL);
-  gf__json_image(&w, res);
-  gf__jw_str(&w, "finish_reason", res->finish_reason);
-  gf__jw_str(&w, "block_reason", res->block_reason);
-  gf__jw_str(&w, "model_version", res->model_version);
-  gf__jw_str(&w, "response_id", res->response_id);
-  gf__jw_obj_begin(&w, "usage");
-  gf__jw_int(&w, "prompt", res->usage.prompt_tokens);
-  gf__jw_int(&w, "candidates", res->usage.candidates_tokens);
-  gf__jw_int(&w, "thoughts", res->usage.thoughts_tokens);
-  gf__jw_int(&w, "total", res->usage.total_tokens);
-  gf__jw_obj_end(&w);
-  const gf_timings *t = &res->timings;
-  const struct {
-    const char *name;
-    double ms;
-  } stages[] = {{"connected", t->connected},     {"first_byte", t->first_byte},
-                {"first_thought", t->first_thought},
-                {"image_start", t->image_start}, {"image_end", t->image_end},
-                {"done", t->done}};
-  gf__jw_obj_begin(&w, "timings");
-  for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
-    if (stages[i].ms < 0)
-      gf__jw_null(&w, stages[i].name);
-    else
-      gf__jw_num(&w, stages[i].name, stages[i].ms);
-  }
-  gf__jw_obj_end(&w);
-  gf__jw_int(&w, "attempts", res->attempts);
-  if (text)
-    gf__jw_strn(&w, "text", text, text_len);
-  else
-    gf__jw_null(&w, "text");
-  gf__json_error(&w, res);
-  gf__jw_obj_end(&w);
-  fputc('\n', f);
+  gf__record rec;
+  memset(&rec, 0, sizeof rec);
+  rec.res = res;
+  rec.text = text;
+  rec.text_len = text_len;
+  rec.cost_usd = -1;
+  gf__record_json(f, &rec);
 }
 
 void gf__report_failure(const gf_result *r) {
@@ -98,7 +65,7 @@ void gf__report_failure(const gf_result *r) {
   default:
     snprintf(core, sizeof core, "%s", gf_err_name(r->status));
   }
-  const char *msg = gf__message(r);
+  const char *msg = gf__result_message(r);
   if (!msg && !*lead && r->status != GF_ESTATUS)
     msg = gf_strerror(r->status); /* "truncated: connection ended ..." */
   if (!msg)
@@ -138,63 +105,6 @@ void gf__report_verbose(const gf_result *r) {
   if (r->status == GF_OK)
     gf__diag_error("image: %s, %ux%u, %llu bytes", r->mime ? r->mime : "-",
                    r->width, r->height, (unsigned long long)r->bytes);
-}
-
-/* The image fields only describe a file that was written. */
-static void gf__json_image(gf__jw *w, const gf_result *r) {
-  if (r->status != GF_OK) {
-    const char *keys[] = {"file", "mime", "width", "height", "bytes",
-                          "sha256"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-      gf__jw_null(w, keys[i]);
-    gf__jw_bool(w, "fell_back_to_thought_image", 0);
-    return;
-  }
-  char hex[65];
-  gf_hex_sha256(r->sha256, hex);
-  gf__jw_str(w, "file", r->file);
-  gf__jw_str(w, "mime", r->mime);
-  if (r->width && r->height) {
-    gf__jw_int(w, "width", r->width);
-    gf__jw_int(w, "height", r->height);
-  } else {
-    gf__jw_null(w, "width");
-    gf__jw_null(w, "height");
-  }
-  gf__jw_int(w, "bytes", (int64_t)r->bytes);
-  gf__jw_str(w, "sha256", hex);
-  gf__jw_bool(w, "fell_back_to_thought_image", r->fell_back_to_thought_image);
-}
-
-static void gf__json_error(gf__jw *w, const gf_result *r) {
-  if (r->status == GF_OK) {
-    gf__jw_null(w, "error");
-    return;
-  }
-  const char *msg = gf__message(r);
-  char *clean = gf__scrub_dup(msg ? msg : gf_strerror(r->status));
-  gf__jw_obj_begin(w, "error");
-  gf__jw_str(w, "code", gf_err_name(r->status));
-  gf__jw_str(w, "message", clean ? clean : gf_strerror(r->status));
-  if (r->http_status)
-    gf__jw_int(w, "http_status", r->http_status);
-  else
-    gf__jw_null(w, "http_status");
-  gf__jw_str(w, "status", r->api_status);
-  if (r->retry_after_s >= 0)
-    gf__jw_num(w, "retry_after_s", r->retry_after_s);
-  else
-    gf__jw_null(w, "retry_after_s");
-  gf__jw_obj_end(w);
-  free(clean);
-}
-
-/* The library's message when it says more than the code's sentence. */
-static const char *gf__message(const gf_result *r) {
-  if (!r->message || !*r->message ||
-      strcmp(r->message, gf_strerror(r->status)) == 0)
-    return NULL;
-  return r->message;
 }
 
 static void gf__fmt_ms(char *out, size_t cap, double ms) {

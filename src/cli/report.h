@@ -7,8 +7,8 @@
 
 #include "gemflow.h"
 
-/* One JSON object and a newline. text: the model's non-thought text
- * (NULL: none). */
+/* The record (record.h) of a `generate`: one JSON object and a newline.
+ * text: the model's non-thought text (NULL: none). */
 void gf__report_json(FILE *f, const gf_result *res, const char *text,
                      size_t text_len);
 /* "gemflow: <why>" on stderr, one line. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "client.h"
 #include "diag.h"
 #include "report.h"
 
@@ -71,34 +72,10 @@ int gf__run_generate(const gf__cli_opts *o, const char *key,
 /* 0 with r->client set; else the exit code, after saying why. */
 static int gf__client_open(gf__run *r, const char *key) {
   const gf__cli_opts *o = r->o;
-  gf_client_options co;
-  gf_client_options_init(&co);
-  const char *env_url = getenv("GEMINI_BASE_URL");
-  co.base_url = o->base_url ? o->base_url
-                : (env_url && *env_url) ? env_url
-                                        : NULL;
-  co.api_key = key;
-  co.key_in = o->key_in;
-  co.ca_file = o->ca_file;
-  if (o->verbose) {
-    co.on_trace = gf__on_trace;
-    co.trace_ud = r;
-  }
-  int err = gf_client_new(&r->loop, &co, &r->client);
-  if (err == 0)
-    return 0;
-  r->client = NULL;
-  /* Refused options are usage errors: nothing has been sent. */
-  if (err == GF_EURL)
-    return gf__usage_error("invalid base URL '%s'",
-                           co.base_url ? co.base_url : "(default)");
-  if (err == GF_ECAFILE)
-    return gf__usage_error("cannot load the CA bundle %s",
-                           o->ca_file ? o->ca_file : "(the system's)");
-  if (err == GF_EINVAL)
-    return gf__usage_error("invalid client options: %s", gf_strerror(err));
-  gf__diag_error("cannot create the client: %s", gf_strerror(err));
-  return 1;
+  gf__client_args a = {o->base_url, key, o->key_in, o->ca_file,
+                       o->max_attempts, o->retry_max_delay_s, 0,
+                       o->verbose ? gf__on_trace : NULL, r};
+  return gf__client_create(&r->loop, &a, &r->client);
 }
 
 /* 0 when the generation runs (its on_done sets the exit code); else the

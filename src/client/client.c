@@ -1,7 +1,11 @@
 /* gf_client: the per-loop context every generation shares (base URL, key,
- * TLS configuration with its CA bundle, one read buffer). */
+ * TLS configuration with its CA bundle, one read buffer, the retry policy,
+ * the request rate, the list of live generations). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/client.h"
 
@@ -56,6 +60,7 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   if (!c)
     return GF_ENOMEM;
   c->loop = loop;
+  gf__queue_init(&c->gens);
   int rc = gf__url_parse(o.base_url ? o.base_url : "https://www.anyfast.ai",
                          &c->url);
   if (!rc && o.api_key && !(c->api_key = strdup(o.api_key)))
@@ -75,11 +80,16 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   c->max_event_bytes = o.max_event_bytes;
   c->on_trace = o.on_trace;
   c->trace_ud = o.trace_ud;
+  c->retry = (gf__retry_policy){o.max_attempts > 0 ? o.max_attempts : 1,
+                                o.retry_initial_ms, o.retry_max_delay_ms,
+                                o.retry_factor};
+  c->rpm = o.requests_per_minute > 0 ? o.requests_per_minute : 0;
+  c->rand_state = uv_hrtime() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)c;
   *out = c;
   return 0;
 }
 
-void gf__client_maybe_free(gf_client *c) {
+static void maybe_free(gf_client *c) {
   if (c->freeing && c->live == 0)
     client_free_now(c);
 }
@@ -88,7 +98,55 @@ void gf_client_free(gf_client *c) {
   if (!c || c->freeing)
     return;
   c->freeing = 1;
-  for (gf_gen *g = c->gens; g; g = g->next)
-    gf_cancel(g);
-  gf__client_maybe_free(c);
+  /* gf_cancel never unlinks a generation at once (on_done comes from the
+   * loop), but the next node is taken first all the same. */
+  gf__queue *q = c->gens.next;
+  while (q != &c->gens) {
+    gf__queue *next = q->next;
+    gf_cancel(GF__QUEUE_DATA(q, gf_gen, node));
+    q = next;
+  }
+  maybe_free(c);
+}
+
+/* ---- for gen.c ---------------------------------------------------------- */
+
+void gf__client_add(gf_client *c, gf_gen *g) {
+  gf__queue_insert_tail(&c->gens, &g->node);
+  c->live++;
+}
+
+void gf__client_remove(gf_client *c, gf_gen *g) { gf__queue_remove(&g->node); }
+
+void gf__client_unref(gf_client *c) {
+  c->live--;
+  maybe_free(c);
+}
+
+/* Evenly spaced slots: a burst of generations is spread over the minute
+ * rather than sent at once and refused by the service's quota. */
+uint64_t gf__client_take_slot(gf_client *c) {
+  if (c->rpm <= 0)
+    return 0;
+  uint64_t now = uv_now(c->loop);
+  uint64_t interval = (uint64_t)(60000.0 / c->rpm + 0.5);
+  uint64_t slot = c->next_slot > now ? c->next_slot : now;
+  c->next_slot = slot + interval;
+  return slot - now;
+}
+
+uint64_t gf__client_rand(gf_client *c) {
+  return gf__retry_rand(&c->rand_state);
+}
+
+void gf__trace(gf_client *c, const char *fmt, ...) {
+  if (!c->on_trace)
+    return;
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  gf__redact(c->api_key, line);
+  c->on_trace(c->trace_ud, line);
 }

@@ -1,20 +1,25 @@
-/* Private: the client and the generation. */
+/* Private: the client and the generation.
+ *
+ * client.c owns the client: options, TLS configuration, the list of live
+ * generations, the request rate. gen.c owns a generation: its kept
+ * request, its attempts (a connection and an exchange each), the retry
+ * decision, the file sink, timers and on_done. They meet only through the
+ * functions below. */
 #ifndef GF_CLIENT_CLIENT_H
 #define GF_CLIENT_CLIENT_H
 #include <uv.h>
 
+#include "client/exchange.h"
+#include "client/retry.h"
 #include "client/sink.h"
 #include "common/buf.h"
+#include "common/queue.h"
 #include "conn/conn.h"
 #include "conn/url.h"
 #include "gemflow.h"
-#include "gemini/gemini.h"
-#include "http/http.h"
-#include "sse/sse.h"
 #include "tls/tls.h"
 
 #define GF__READ_BUF (64 * 1024)
-#define GF__ERROR_BODY_MAX (64 * 1024)
 
 struct gf_client {
   uv_loop_t *loop;
@@ -24,72 +29,69 @@ struct gf_client {
   int use_sse;
   uint64_t connect_timeout_ms, idle_timeout_ms;
   size_t max_event_bytes;
+  gf__retry_policy retry;
+  uint64_t rand_state;     /* the jitter's */
+  double rpm;              /* requests per minute, 0: no limit */
+  uint64_t next_slot;      /* loop time (ms) the next request may start */
   void (*on_trace)(void *ud, const char *line);
   void *trace_ud;
-  gf__tls_config *tls; /* NULL for http:// */
-  char *read_buf;      /* one for every connection of this client */
-  int live;            /* generations not yet done */
-  int freeing;         /* gf_client_free called: free when live == 0 */
-  struct gf_gen *gens; /* live generations, for gf_client_free */
+  gf__tls_config *tls;     /* NULL for http:// */
+  char *read_buf;          /* one for every connection of this client */
+  int live;                /* generations not yet done */
+  int freeing;             /* gf_client_free called: free when live == 0 */
+  gf__queue gens;          /* live generations, for gf_client_free */
 };
 
-/* BODY_SNIFF: a 2xx body whose first byte decides: '[' is the JSON-array
- * form whatever the Content-Type says, anything else body_next. */
-enum { BODY_NONE, BODY_SNIFF, BODY_SSE, BODY_ARRAY, BODY_ERROR };
+typedef enum gf__gen_phase {
+  GF__PH_WAIT,     /* the timer runs: a backoff delay or a rate slot */
+  GF__PH_ATTEMPT,  /* a connection and its exchange are under way */
+  GF__PH_RETRY,    /* the failed attempt's connection closes, then WAIT */
+  GF__PH_END,      /* the result is decided; handles close, file syncs */
+} gf__gen_phase;
 
 struct gf_gen {
+  gf__queue node;         /* in the client's gens */
   gf_client *client;
-  struct gf_gen *next, *prev;
   gf_callbacks cbs;
   void *ud;
-  char *model;
-  gf__buf body, target;  /* the request, kept so an attempt can restart */
-
-  gf__conn *conn;
-  gf__http_resp *http;
-  gf__sse *sse;
-  gf__evdec *evdec;
+  gf__buf body, target;   /* the request, kept for every attempt */
   gf__sink sink;
+  gf__gen_phase phase;
 
-  uint64_t t0;           /* uv_hrtime at gf_generate */
-  gf_timings timings;
+  gf__conn *conn;         /* until its on_closed */
+  gf__xch *xch;           /* the current attempt's (the last one's at end) */
+  int images_seen;        /* in the current attempt */
+  int own_err;            /* our side stopped the exchange (the sink) */
+  uv_timer_t timer;
+  int timer_state;        /* 0 none, 1 open, 2 closing */
+  int open_after_wait;    /* the wait was for a rate slot */
+  uint64_t next_delay_ms; /* the backoff chosen for the next attempt */
+
   int attempts;
-  int http_status;
-  int body_mode;
-  int body_next;          /* the mode the headers chose */
-  gf__buf errbody;       /* a non-2xx body, bounded */
-  double retry_after_s;  /* from the Retry-After header */
-  int transport_err;     /* how the connection ended */
-  char transport_msg[200];
-  int stop;              /* non-zero: stop feeding (the code to return) */
+  gf_attempt *retries;    /* retry.max_attempts - 1 of room */
+  int nretries;
+
+  uint64_t t0;            /* uv_hrtime at gf_generate */
+  gf_timings timings;
   int canceled;
-  int finishing;         /* result decided, tearing down */
-  int result;            /* final status */
-  char msg[512];         /* library's explanation for the result */
-  int done;              /* on_done has run */
-  int sink_busy;         /* an fsync is running */
-  int have_api_error;    /* api_error parsed from a non-2xx body */
-  gf__api_error api_error;
-  char content_type[64];
-  int images_seen;
+  int sink_busy;          /* an fsync is running */
+  int done;               /* on_done has run */
+  int result;             /* final status, in GF__PH_END */
+  char msg[512];          /* the explanation of the result */
 };
 
-/* gen.c */
-void gf__gen_fail(gf_gen *g, int err, const char *msg);
-void gf__gen_complete(gf_gen *g);
-double gf__gen_ms(const gf_gen *g);
-void gf__trace(gf_gen *g, const char *fmt, ...)
+/* client.c, for gen.c */
+void gf__client_add(gf_client *c, gf_gen *g);
+/* Before on_done: gf_client_free from on_done no longer sees it. */
+void gf__client_remove(gf_client *c, gf_gen *g);
+/* After on_done and the free: the client may go if it was freed. */
+void gf__client_unref(gf_client *c);
+/* Takes the next request slot of the rate limit: ms to wait before the
+ * request may start (0 without a limit). */
+uint64_t gf__client_take_slot(gf_client *c);
+uint64_t gf__client_rand(gf_client *c);
+void gf__trace(gf_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* response.c: wires http -> sse/array -> evdec -> callbacks and sink */
-int gf__response_init(gf_gen *g);
-void gf__response_free(gf_gen *g);
-int gf__response_feed(gf_gen *g, const char *p, size_t n);
-/* The connection ended with transport status err (0 clean). */
-void gf__response_end(gf_gen *g, int err, const char *msg);
-
-/* client.c */
-void gf__client_maybe_free(gf_client *c);
 
 /* redact.c: the key never leaves the library */
 void gf__redact(const char *key, char *s);

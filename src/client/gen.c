@@ -1,17 +1,30 @@
-/* A generation's life: request, connection, outcome, file, on_done.
+/* A generation's life: the kept request, its attempts, the retry decision,
+ * the file sink, on_done.
  *
- * The end is always the same path: the outcome is decided once (finishing),
- * the connection is closed, the file sink is synced and named or discarded,
- * and when both are over on_done runs, exactly once, from a libuv callback,
- * never from inside a call the user made. */
+ *   WAIT (timer: backoff or rate slot) -> ATTEMPT (conn + exchange)
+ *     ATTEMPT, outcome ok        -> END (file synced and named)
+ *     ATTEMPT, transient failure -> RETRY (conn closes) -> WAIT
+ *     ATTEMPT, other failure     -> END
+ *   any phase, gf_cancel         -> END
+ *
+ * END is always the same path: the result is decided once, the connection
+ * and the timer close, the file sink is synced and named or discarded, and
+ * when all of that is over on_done runs, exactly once, from a libuv
+ * callback, never from inside a call the user made. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/client.h"
+#include "gemini/gemini.h"
+#include "http/http.h"
 
-static int start_attempt(gf_gen *g);
+static int attempt_start(gf_gen *g);
+static void attempt_over(gf_gen *g);
+static void finish(gf_gen *g, int err, const char *msg);
+static void succeed(gf_gen *g);
 static void maybe_done(gf_gen *g);
 
 /* ---- public ------------------------------------------------------------- */
@@ -44,24 +57,22 @@ static int build_request(gf_gen *g, const gf_request *req) {
   if (!rc && c->key_in == GF_KEY_IN_QUERY && c->api_key)
     rc = append_key_param(&g->target, c->api_key);
   gf__buf_free(&target);
-  if (!rc && !(g->model = strdup(gf__gemini_model(req))))
-    rc = GF_ENOMEM;
   return rc;
 }
 
 static void gen_free(gf_gen *g) {
-  gf__response_free(g);
+  gf__xch_free(g->xch);
   gf__sink_free(&g->sink);
   gf__buf_free(&g->body);
+  if (g->target.data) /* it may hold the key */
+    memset(g->target.data, 0, g->target.len);
   gf__buf_free(&g->target);
-  gf__buf_free(&g->errbody);
-  gf__api_error_free(&g->api_error);
-  free(g->model);
+  free(g->retries);
   free(g);
 }
 
-/* Only the fields the caller's struct has (struct_size) are read, so the
- * options can grow without breaking programs built against an older one. */
+/* Only the fields the caller's struct has (struct_size), so the options can
+ * grow without breaking programs built against an older header. */
 static void copy_gen_options(gf_gen_options *dst, const gf_gen_options *src) {
   gf_gen_options_init(dst);
   if (!src)
@@ -72,43 +83,48 @@ static void copy_gen_options(gf_gen_options *dst, const gf_gen_options *src) {
   memcpy(dst, src, n);
 }
 
-int gf_generate(gf_client *c, const gf_request *req,
-                const gf_gen_options *opts, const gf_callbacks *cbs, void *ud,
-                gf_gen **out) {
-  if (!c || !req || c->freeing)
-    return GF_EINVAL;
-  gf_gen_options go;
-  const gf_gen_options *o = &go;
-  copy_gen_options(&go, opts);
+static gf_gen *gen_new(gf_client *c, const gf_gen_options *o,
+                       const gf_callbacks *cbs, void *ud) {
   gf_gen *g = calloc(1, sizeof *g);
   if (!g)
-    return GF_ENOMEM;
+    return NULL;
+  gf__queue_init(&g->node);
   g->client = c;
   if (cbs)
     g->cbs = *cbs;
   g->ud = ud;
   gf__buf_init(&g->body, 0);
   gf__buf_init(&g->target, 0);
-  gf__buf_init(&g->errbody, GF__ERROR_BODY_MAX);
-  int rc = gf__sink_init(&g->sink, o->out_path, o->out_dir, o->out_prefix);
-  if (!rc)
-    rc = build_request(g, req);
-  if (rc) {
-    gen_free(g);
-    return rc;
-  }
-  g->t0 = uv_hrtime();
   g->timings = (gf_timings){-1, -1, -1, -1, -1, -1};
-  rc = start_attempt(g);
+  int room = c->retry.max_attempts > 1 ? c->retry.max_attempts - 1 : 0;
+  if ((room && !(g->retries = calloc((size_t)room, sizeof *g->retries))) ||
+      gf__sink_init(&g->sink, o->out_path, o->out_dir, o->out_prefix,
+                    o->out_replace)) {
+    gen_free(g);
+    return NULL;
+  }
+  return g;
+}
+
+int gf_generate(gf_client *c, const gf_request *req,
+                const gf_gen_options *opts, const gf_callbacks *cbs, void *ud,
+                gf_gen **out) {
+  if (!c || !req || c->freeing)
+    return GF_EINVAL;
+  gf_gen_options o;
+  copy_gen_options(&o, opts);
+  gf_gen *g = gen_new(c, &o, cbs, ud);
+  if (!g)
+    return GF_ENOMEM;
+  int rc = build_request(g, req);
+  g->t0 = uv_hrtime();
+  if (!rc)
+    rc = attempt_start(g);
   if (rc) { /* nothing started: no on_done, the error is the answer */
     gen_free(g);
     return rc;
   }
-  g->next = c->gens;
-  if (c->gens)
-    c->gens->prev = g;
-  c->gens = g;
-  c->live++;
+  gf__client_add(c, g);
   if (out)
     *out = g;
   return 0;
@@ -118,46 +134,90 @@ void gf_cancel(gf_gen *g) {
   if (!g || g->done || g->canceled)
     return;
   g->canceled = 1;
-  if (!g->finishing)
-    gf__gen_fail(g, GF_ECANCELED, NULL);
-  /* when finishing with success, the sync callback sees g->canceled */
+  if (g->phase != GF__PH_END)
+    finish(g, GF_ECANCELED, NULL);
+  /* in END with success, the sync callback sees g->canceled */
 }
 
 void *gf_gen_userdata(const gf_gen *g) { return g->ud; }
 
-/* ---- helpers for response.c --------------------------------------------- */
-
-double gf__gen_ms(const gf_gen *g) {
+static double gen_ms(const gf_gen *g) {
   return (double)(uv_hrtime() - g->t0) / 1e6;
 }
 
-void gf__trace(gf_gen *g, const char *fmt, ...) {
-  gf_client *c = g->client;
-  if (!c->on_trace)
+/* ---- waiting: backoff delays and rate slots ----------------------------- */
+
+static int attempt_open(gf_gen *g);
+
+static void on_timer(uv_timer_t *t) {
+  gf_gen *g = t->data;
+  if (g->phase != GF__PH_WAIT)
     return;
-  char line[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  gf__redact(c->api_key, line);
-  c->on_trace(c->trace_ud, line);
+  int rc = g->open_after_wait ? attempt_open(g) : attempt_start(g);
+  if (rc)
+    finish(g, rc, "the next attempt could not start");
+}
+
+static int wait_ms(gf_gen *g, uint64_t ms, int then_open) {
+  if (g->timer_state == 0) {
+    int rc = uv_timer_init(g->client->loop, &g->timer);
+    if (rc)
+      return GF_ENOMEM;
+    g->timer.data = g;
+    g->timer_state = 1;
+  }
+  g->phase = GF__PH_WAIT;
+  g->open_after_wait = then_open;
+  uv_timer_start(&g->timer, on_timer, ms, 0);
+  return 0;
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+  gf_gen *g = h->data;
+  g->timer_state = 0;
+  maybe_done(g);
+}
+
+static void close_timer(gf_gen *g) {
+  if (g->timer_state != 1)
+    return;
+  g->timer_state = 2;
+  uv_close((uv_handle_t *)&g->timer, on_timer_closed);
 }
 
 /* ---- the attempt -------------------------------------------------------- */
+
+/* A new attempt: first its request slot (the rate limit), then its
+ * connection. */
+static int attempt_start(gf_gen *g) {
+  g->attempts++;
+  uint64_t slot = gf__client_take_slot(g->client);
+  if (slot > 0) {
+    gf__trace(g->client, "* waiting %.3f s for a request slot",
+              (double)slot / 1000);
+    return wait_ms(g, slot, 1);
+  }
+  return attempt_open(g);
+}
 
 static void on_connected(void *ud);
 static int on_data(void *ud, const char *p, size_t n);
 static void on_end(void *ud, int err, const char *msg);
 static void on_closed(void *ud);
+static void xch_trace(void *ud, const char *line);
+static const gf__ev_cbs ev_cbs;
 
-static int start_attempt(gf_gen *g) {
+static int attempt_open(gf_gen *g) {
   static const gf__conn_cbs cbs = {on_connected, on_data, on_end, on_closed};
   gf_client *c = g->client;
-  g->attempts++;
-  int rc = gf__response_init(g);
-  if (rc)
-    return rc;
+  gf__xch_free(g->xch);
+  gf__xch_opts xo = {c->use_sse, c->max_event_bytes, (double)time(NULL)};
+  g->xch = gf__xch_new(&xo, &ev_cbs, xch_trace, g);
+  if (!g->xch)
+    return GF_ENOMEM;
+  g->images_seen = 0;
+  g->own_err = 0;
+  g->phase = GF__PH_ATTEMPT;
   gf__conn_opts o = {
       .loop = c->loop,
       .url = &c->url,
@@ -167,6 +227,8 @@ static int start_attempt(gf_gen *g) {
       .read_buf = c->read_buf,
       .read_buf_len = GF__READ_BUF,
   };
+  if (g->attempts > 1)
+    gf__trace(c, "* attempt %d", g->attempts);
   return gf__conn_open(&g->conn, &o, &cbs, g);
 }
 
@@ -177,28 +239,30 @@ static void trace_target(gf_gen *g) {
   if (!k)
     k = strstr(t, "&key=");
   if (!k) {
-    gf__trace(g, "> POST %s HTTP/1.1", t);
+    gf__trace(g->client, "> POST %s HTTP/1.1", t);
     return;
   }
   const char *rest = k + 5 + strcspn(k + 5, "&");
-  gf__trace(g, "> POST %.*sREDACTED%s HTTP/1.1", (int)(k + 5 - t), t, rest);
+  gf__trace(g->client, "> POST %.*sREDACTED%s HTTP/1.1", (int)(k + 5 - t), t,
+            rest);
 }
 
 static void trace_request(gf_gen *g, const gf__http_header *h, size_t nh) {
   trace_target(g);
-  gf__trace(g, "> Host: %s", g->client->url.authority);
+  gf__trace(g->client, "> Host: %s", g->client->url.authority);
   for (size_t i = 0; i < nh; i++)
-    gf__trace(g, "> %s: %s", h[i].name,
+    gf__trace(g->client, "> %s: %s", h[i].name,
               strcmp(h[i].name, "x-goog-api-key") ? h[i].value : "REDACTED");
-  gf__trace(g, "> Content-Length: %zu", g->body.len);
+  gf__trace(g->client, "> Content-Length: %zu", g->body.len);
 }
 
 static void on_connected(void *ud) {
   gf_gen *g = ud;
   gf_client *c = g->client;
-  g->timings.connected = gf__gen_ms(g);
+  if (g->timings.connected < 0)
+    g->timings.connected = gen_ms(g);
   const char *suite = gf__conn_tls_suite(g->conn);
-  gf__trace(g, "* connected to %s%s%s", gf__conn_peer(g->conn),
+  gf__trace(c, "* connected to %s%s%s", gf__conn_peer(g->conn),
             suite ? " with " : "", suite ? suite : "");
   /* identity: the body is parsed as it streams, a compressed one is not */
   gf__http_header h[5] = {
@@ -217,9 +281,10 @@ static void on_connected(void *ud) {
     rc = gf__conn_write(g->conn, head.data, head.len);
   if (!rc)
     rc = gf__conn_write(g->conn, g->body.data, g->body.len);
+  memset(head.data, 0, head.len); /* it may hold the key */
   gf__buf_free(&head);
   if (rc) {
-    gf__gen_fail(g, rc, "sending the request failed");
+    finish(g, rc, "sending the request failed");
     return;
   }
   trace_request(g, h, nh);
@@ -228,23 +293,179 @@ static void on_connected(void *ud) {
 static int on_data(void *ud, const char *p, size_t n) {
   gf_gen *g = ud;
   if (g->timings.first_byte < 0)
-    g->timings.first_byte = gf__gen_ms(g);
-  if (g->finishing)
+    g->timings.first_byte = gen_ms(g);
+  if (g->phase != GF__PH_ATTEMPT)
     return 1;
-  return gf__response_feed(g, p, n);
+  if (gf__xch_feed(g->xch, p, n) == 0)
+    return 0;
+  attempt_over(g);
+  return 1;
 }
 
 static void on_end(void *ud, int err, const char *msg) {
   gf_gen *g = ud;
-  if (!g->finishing)
-    gf__response_end(g, err, msg);
+  if (g->phase != GF__PH_ATTEMPT)
+    return;
+  gf__xch_end(g->xch, err, msg);
+  attempt_over(g);
 }
 
 static void on_closed(void *ud) {
   gf_gen *g = ud;
   g->conn = NULL;
+  if (g->phase == GF__PH_RETRY) {
+    int rc = wait_ms(g, g->next_delay_ms, 0);
+    if (rc)
+      finish(g, rc, "the next attempt could not start");
+    return;
+  }
   maybe_done(g);
 }
+
+static void xch_trace(void *ud, const char *line) {
+  gf_gen *g = ud;
+  gf__trace(g->client, "%s", line);
+}
+
+/* ---- the retry decision ------------------------------------------------- */
+
+/* Records the failed attempt, starts the sink over and announces the
+ * retry; the wait begins once the connection has closed. */
+static void retry(gf_gen *g, const gf__outcome *o, uint64_t delay_ms) {
+  gf_attempt *a = &g->retries[g->nretries++];
+  memset(a, 0, sizeof *a);
+  a->status = o->status;
+  a->http_status = o->http_status;
+  if (o->api_status)
+    snprintf(a->api_status, sizeof a->api_status, "%s", o->api_status);
+  a->delay_s = (double)delay_ms / 1000;
+  gf__trace(g->client, "* attempt %d failed (%s%s%s); retrying in %.3f s",
+            g->attempts, gf_err_name(o->status), o->message ? ": " : "",
+            o->message ? o->message : "", a->delay_s);
+  gf__sink_reset(&g->sink);
+  g->next_delay_ms = delay_ms;
+  g->phase = GF__PH_RETRY;
+  gf__conn_close(g->conn);
+  if (g->cbs.on_retry)
+    g->cbs.on_retry(g, a, g->ud); /* it may cancel: finish() then runs */
+}
+
+/* The server asks to wait longer than the policy allows: fail now with the
+ * attempt's error, saying so. */
+static void fail_too_late(gf_gen *g, const gf__outcome *o) {
+  char m[512];
+  snprintf(m, sizeof m, "%s (the server asks to retry after %.1f s, more "
+           "than the %.1f s cap)", o->message ? o->message : gf_strerror(o->status),
+           o->retry_wait_s, (double)g->client->retry.max_delay_ms / 1000);
+  finish(g, o->status, m);
+}
+
+static void attempt_over(gf_gen *g) {
+  if (g->phase != GF__PH_ATTEMPT) /* canceled from a callback */
+    return;
+  const gf__outcome *o = gf__xch_outcome(g->xch);
+  if (o->status == GF_OK) {
+    succeed(g);
+    return;
+  }
+  if (o->stopped && g->own_err) { /* the sink failed: not the server's */
+    finish(g, g->own_err, g->sink.err[0] ? g->sink.err : NULL);
+    return;
+  }
+  const gf__retry_policy *p = &g->client->retry;
+  if (g->attempts < p->max_attempts &&
+      gf__retry_transient(o->status, o->http_status, o->api_code,
+                          o->api_status)) {
+    int64_t d = gf__retry_delay_ms(p, g->attempts, o->retry_wait_s,
+                                   gf__client_rand(g->client));
+    if (d >= 0)
+      retry(g, o, (uint64_t)d);
+    else
+      fail_too_late(g, o);
+    return;
+  }
+  finish(g, o->status, o->message);
+}
+
+/* ---- events of the exchange: to the user and the sink ------------------ */
+
+/* What an event callback answers the exchange: go on, unless the user
+ * canceled from inside a callback. */
+static int stopped(const gf_gen *g) {
+  return g->phase == GF__PH_ATTEMPT ? 0 : GF_ECANCELED;
+}
+
+static int sink_failed(gf_gen *g, int rc) {
+  g->own_err = rc;
+  return rc;
+}
+
+static int ev_thought(void *ud, const char *text, size_t n) {
+  gf_gen *g = ud;
+  if (g->timings.first_thought < 0)
+    g->timings.first_thought = gen_ms(g);
+  if (g->cbs.on_thought)
+    g->cbs.on_thought(g, text, n, g->ud);
+  return stopped(g); /* canceled from the callback */
+}
+
+static int ev_text(void *ud, const char *text, size_t n) {
+  gf_gen *g = ud;
+  if (g->cbs.on_text)
+    g->cbs.on_text(g, text, n, g->ud);
+  return stopped(g);
+}
+
+static int ev_image_begin(void *ud, const char *mime, int thought) {
+  gf_gen *g = ud;
+  if (g->timings.image_start < 0)
+    g->timings.image_start = gen_ms(g);
+  int rc = gf__sink_begin(&g->sink, mime);
+  if (rc)
+    return sink_failed(g, rc);
+  gf__trace(g->client, "* image %d begins (%s%s)", g->images_seen,
+            mime ? mime : "type not yet known", thought ? ", thought" : "");
+  gf_image_info info = {mime, thought, 0, g->images_seen};
+  if (g->cbs.on_image_begin)
+    g->cbs.on_image_begin(g, &info, g->ud);
+  return stopped(g);
+}
+
+static int ev_image_data(void *ud, const unsigned char *p, size_t n) {
+  gf_gen *g = ud;
+  int rc = gf__sink_write(&g->sink, p, n);
+  if (rc)
+    return sink_failed(g, rc);
+  if (g->cbs.on_image_data)
+    g->cbs.on_image_data(g, p, n, g->ud);
+  return stopped(g);
+}
+
+static int ev_image_end(void *ud, const char *mime, int thought,
+                        uint64_t bytes) {
+  gf_gen *g = ud;
+  g->timings.image_end = gen_ms(g);
+  int rc = gf__sink_end(&g->sink, mime, thought);
+  if (rc)
+    return sink_failed(g, rc);
+  gf__trace(g->client, "* image %d ends: %s, %llu bytes%s", g->images_seen,
+            mime ? mime : "?", (unsigned long long)bytes,
+            thought ? ", thought (interim)" : "");
+  gf_image_info info = {mime, thought, bytes, g->images_seen++};
+  if (g->cbs.on_image_end)
+    g->cbs.on_image_end(g, &info, g->ud);
+  return stopped(g);
+}
+
+static int ev_usage(void *ud, const gf_usage *u) {
+  gf_gen *g = ud;
+  if (g->cbs.on_usage)
+    g->cbs.on_usage(g, u, g->ud);
+  return stopped(g);
+}
+
+static const gf__ev_cbs ev_cbs = {ev_thought,    ev_text,      ev_image_begin,
+                                  ev_image_data, ev_image_end, ev_usage};
 
 /* ---- the end ------------------------------------------------------------ */
 
@@ -254,16 +475,22 @@ static void set_msg(gf_gen *g, const char *msg) {
   gf__redact(g->client->api_key, g->msg);
 }
 
-void gf__gen_fail(gf_gen *g, int err, const char *msg) {
-  if (g->finishing)
-    return;
-  g->finishing = 1;
-  g->stop = err ? err : GF_ECANCELED;
-  g->result = err;
+/* Decides the result once; what is open closes, then maybe_done. */
+static void enter_end(gf_gen *g, int result, const char *msg) {
+  g->phase = GF__PH_END;
+  g->result = result;
   set_msg(g, msg);
-  gf__sink_discard(&g->sink);
   if (g->conn)
     gf__conn_close(g->conn);
+  close_timer(g);
+}
+
+static void finish(gf_gen *g, int err, const char *msg) {
+  if (g->phase == GF__PH_END)
+    return;
+  enter_end(g, err, msg);
+  gf__sink_discard(&g->sink);
+  maybe_done(g);
 }
 
 static void on_synced(void *ud, int status) {
@@ -280,14 +507,8 @@ static void on_synced(void *ud, int status) {
   maybe_done(g);
 }
 
-void gf__gen_complete(gf_gen *g) {
-  if (g->finishing)
-    return;
-  g->finishing = 1;
-  g->stop = 1;
-  g->result = GF_OK;
-  if (g->conn)
-    gf__conn_close(g->conn);
+static void succeed(gf_gen *g) {
+  enter_end(g, GF_OK, NULL);
   int rc = gf__sink_sync(&g->sink, g->client->loop, on_synced, g);
   if (rc == 0) {
     g->sink_busy = 1;
@@ -296,38 +517,32 @@ void gf__gen_complete(gf_gen *g) {
     set_msg(g, g->sink.err);
     gf__sink_discard(&g->sink);
   }
-}
-
-static void fill_error(const gf_gen *g, gf_result *r) {
-  const gf__gem_summary *s = g->evdec ? gf__evdec_summary(g->evdec) : NULL;
-  const gf__api_error *e = s && s->have_error ? &s->error : NULL;
-  if (!e && g->have_api_error)
-    e = &g->api_error;
-  if (e) {
-    r->api_status = e->status;
-    if (e->retry_delay_s >= 0)
-      r->retry_after_s = e->retry_delay_s;
-  }
-  r->message = g->msg[0] ? g->msg : NULL;
+  maybe_done(g);
 }
 
 static void fill_result(gf_gen *g, gf_result *r) {
   memset(r, 0, sizeof *r);
   r->status = g->result;
-  r->http_status = g->http_status;
-  r->retry_after_s = g->retry_after_s;
+  r->retry_after_s = -1;
   r->timings = g->timings;
   r->attempts = g->attempts;
-  const gf__gem_summary *s = g->evdec ? gf__evdec_summary(g->evdec) : NULL;
-  if (s) {
+  r->retries = g->nretries ? g->retries : NULL;
+  r->nretries = g->nretries;
+  r->message = g->msg[0] ? g->msg : NULL;
+  const gf__outcome *o = g->xch ? gf__xch_progress(g->xch) : NULL;
+  if (o) {
+    r->http_status = o->http_status;
+    const gf__gem_summary *s = o->summary;
     r->finish_reason = s->finish_reason;
     r->block_reason = s->block_reason;
     r->model_version = s->model_version;
     r->response_id = s->response_id;
     r->usage = s->usage;
+    if (g->result != GF_OK) {
+      r->api_status = o->api_status;
+      r->retry_after_s = o->retry_after_s;
+    }
   }
-  if (g->result != GF_OK)
-    fill_error(g, r);
   int fell_back = 0;
   const gf__img *img = gf__sink_result(&g->sink, &fell_back);
   if (img && g->result == GF_OK) {
@@ -341,30 +556,18 @@ static void fill_result(gf_gen *g, gf_result *r) {
   }
 }
 
-static void client_unlink(gf_gen *g) {
-  gf_client *c = g->client;
-  if (g->prev)
-    g->prev->next = g->next;
-  else
-    c->gens = g->next;
-  if (g->next)
-    g->next->prev = g->prev;
-}
-
 static void maybe_done(gf_gen *g) {
-  if (!g->finishing || g->conn || g->sink_busy || g->done)
+  if (g->phase != GF__PH_END || g->conn || g->timer_state || g->sink_busy ||
+      g->done)
     return;
   g->done = 1;
-  g->timings.done = gf__gen_ms(g);
-  if (g->result == GF_OK && g->canceled)
-    g->result = GF_OK; /* canceled too late: the file is already named */
+  g->timings.done = gen_ms(g);
   gf_result r;
   fill_result(g, &r);
   gf_client *c = g->client;
-  client_unlink(g); /* gf_client_free from on_done must not cancel it */
+  gf__client_remove(c, g); /* gf_client_free from on_done must not cancel it */
   if (g->cbs.on_done)
     g->cbs.on_done(g, &r, g->ud);
   gen_free(g);
-  c->live--; /* only now: on_done may have called gf_client_free */
-  gf__client_maybe_free(c);
+  gf__client_unref(c); /* only now: on_done may have called gf_client_free */
 }

@@ -14,9 +14,10 @@
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 int gf__sink_init(gf__sink *s, const char *out_path, const char *out_dir,
-                  const char *out_prefix) {
+                  const char *out_prefix, int replace) {
   memset(s, 0, sizeof *s);
   s->fd = -1;
+  s->replace = replace;
   s->out_path = dup_or_null(out_path);
   s->out_dir = dup_or_null(out_path ? NULL : out_dir);
   s->out_prefix = dup_or_null(out_prefix ? out_prefix : "gemflow");
@@ -194,55 +195,168 @@ int gf__sink_sync(gf__sink *s, uv_loop_t *loop, gf__sink_cb cb, void *ud) {
   return 0;
 }
 
-/* "<prefix>.<ext>", then "<prefix>-1.<ext>", ...: link() never replaces an
- * existing name, so two writers cannot take the same one. */
-static int publish_new_name(gf__sink *s, const gf__img *img) {
-  const char *ext = gf__mime_ext(img->mime);
-  size_t n = strlen(s->out_dir) + strlen(s->out_prefix) + strlen(ext) + 32;
-  char *name = malloc(n);
-  if (!name)
-    return GF_ENOMEM;
-  for (int i = 0; i < 100000; i++) {
-    if (i == 0)
-      snprintf(name, n, "%s/%s.%s", s->out_dir, s->out_prefix, ext);
-    else
-      snprintf(name, n, "%s/%s-%d.%s", s->out_dir, s->out_prefix, i, ext);
-    if (link(img->tmp, name) == 0) {
-      unlink(img->tmp);
-      s->file = name;
-      return 0;
-    }
-    if (errno != EEXIST)
-      break;
-  }
-  snprintf(s->err, sizeof s->err, "naming the image %s: %s", name,
-           strerror(errno));
-  free(name);
-  return GF_EIO;
-}
+static int publish_path(gf__sink *s, gf__img *img, const char *path);
+static int publish_replacing(gf__sink *s, gf__img *img);
+static int publish_new_name(gf__sink *s, gf__img *img);
+static int sync_dir(gf__sink *s);
 
 int gf__sink_publish(gf__sink *s) {
   gf__img *img = (gf__img *)result_img(s);
   if (!img || !img->tmp)
     return 0;
-  int rc = 0;
-  if (s->out_path) {
-    if (rename(img->tmp, s->out_path) == 0) {
-      s->file = strdup(s->out_path);
-    } else {
-      snprintf(s->err, sizeof s->err, "renaming to %s: %s", s->out_path,
-               strerror(errno));
-      rc = GF_EIO;
-    }
-  } else {
-    rc = publish_new_name(s, img);
-  }
-  if (rc == 0) {
-    free(img->tmp);
-    img->tmp = NULL;
-  }
+  int rc = s->out_path  ? publish_path(s, img, s->out_path)
+           : s->replace ? publish_replacing(s, img)
+                        : publish_new_name(s, img);
+  if (!rc)
+    rc = sync_dir(s);
   gf__sink_discard(s);
   return rc;
+}
+
+/* The temporary name is gone: the file is s->file now. */
+static void named(gf__sink *s, gf__img *img, char *name) {
+  s->file = name;
+  free(img->tmp);
+  img->tmp = NULL;
+}
+
+/* A finished image is never lost because naming it failed: its temporary
+ * file leaves the sink's care (no discard removes it) and the message says
+ * where it is, first, since the caller's copy of it may be shorter. */
+static int keep_tmp(gf__sink *s, gf__img *img, const char *name, int err) {
+  snprintf(s->err, sizeof s->err, "the image is kept in %s: naming it %s "
+           "failed: %s", img->tmp, name, strerror(err));
+  free(img->tmp);
+  img->tmp = NULL;
+  return err == ENOMEM ? GF_ENOMEM : GF_EIO;
+}
+
+/* A name the user asked for: replaced if it exists. */
+static int publish_path(gf__sink *s, gf__img *img, const char *path) {
+  char *name = strdup(path);
+  if (!name)
+    return keep_tmp(s, img, path, ENOMEM);
+  if (rename(img->tmp, name) != 0) {
+    int rc = keep_tmp(s, img, name, errno);
+    free(name);
+    return rc;
+  }
+  named(s, img, name);
+  return 0;
+}
+
+/* "<prefix>.<ext>" in out_dir, replacing an earlier one (a batch's
+ * DIR/<id>.<ext>, made again because its inputs changed). */
+static int publish_replacing(gf__sink *s, gf__img *img) {
+  const char *ext = gf__mime_ext(img->mime);
+  size_t n = strlen(s->out_dir) + strlen(s->out_prefix) + strlen(ext) + 3;
+  char *name = malloc(n);
+  if (!name)
+    return keep_tmp(s, img, s->out_dir, ENOMEM);
+  snprintf(name, n, "%s/%s.%s", s->out_dir, s->out_prefix, ext);
+  int rc = publish_path(s, img, name);
+  free(name);
+  return rc;
+}
+
+/* ---- naming without replacing ---- */
+
+/* The ways to give a file a name that must not exist yet, best first; a
+ * file system that lacks one (vfat and exFAT have no hard links, some
+ * network mounts no RENAME_NOREPLACE) moves the sink on to the next. */
+enum { WAY_LINK, WAY_NOREPLACE, WAY_RESERVE };
+
+static int claim(const char *tmp, const char *name, int *way);
+
+/* "<prefix>.<ext>", then "<prefix>-1.<ext>", ...: never over an existing
+ * name, so two writers cannot take the same one. */
+static int publish_new_name(gf__sink *s, gf__img *img) {
+  const char *ext = gf__mime_ext(img->mime);
+  size_t n = strlen(s->out_dir) + strlen(s->out_prefix) + strlen(ext) + 32;
+  char *name = malloc(n);
+  if (!name)
+    return keep_tmp(s, img, s->out_dir, ENOMEM);
+  int way = WAY_LINK, err = 0;
+  for (int i = 0; i < 100000; i++) {
+    if (i == 0)
+      snprintf(name, n, "%s/%s.%s", s->out_dir, s->out_prefix, ext);
+    else
+      snprintf(name, n, "%s/%s-%d.%s", s->out_dir, s->out_prefix, i, ext);
+    if ((err = claim(img->tmp, name, &way)) == 0) {
+      named(s, img, name);
+      return 0;
+    }
+    if (err != EEXIST)
+      break;
+  }
+  int rc = keep_tmp(s, img, name, err);
+  free(name);
+  return rc;
+}
+
+static int unsupported(int err) {
+  return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP || err == ENOTSUP;
+}
+
+/* Gives tmp the name, from the way *way on: 0 (tmp is gone), EEXIST (the
+ * name is taken: try another), or why it failed. */
+static int claim(const char *tmp, const char *name, int *way) {
+  if (*way == WAY_LINK) {
+    if (link(tmp, name) == 0) {
+      unlink(tmp);
+      return 0;
+    }
+    if (errno == EEXIST)
+      return EEXIST;
+    *way = WAY_NOREPLACE;
+  }
+  if (*way == WAY_NOREPLACE) {
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, name, RENAME_NOREPLACE) == 0)
+      return 0;
+    if (!unsupported(errno))
+      return errno;
+    *way = WAY_RESERVE;
+  }
+  /* O_EXCL reserves the name; the rename then only replaces our own
+   * empty file */
+  int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return errno;
+  close(fd);
+  if (rename(tmp, name) == 0)
+    return 0;
+  int err = errno;
+  unlink(name);
+  return err;
+}
+
+/* The new name lasts through a crash only once its directory is synced.
+ * A file system that cannot sync a directory (EINVAL) is taken as it is. */
+static int sync_dir(gf__sink *s) {
+  char *dir = target_dir(s);
+  if (!dir)
+    return GF_ENOMEM;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+  if (fd < 0 || (fsync(fd) < 0 && errno != EINVAL && errno != ENOTSUP))
+    err = errno;
+  if (fd >= 0)
+    close(fd);
+  if (err)
+    snprintf(s->err, sizeof s->err, "the image is %s, but syncing %s "
+             "failed: %s", s->file, dir, strerror(err));
+  free(dir);
+  return err ? GF_EIO : 0;
+}
+
+void gf__sink_reset(gf__sink *s) {
+  gf__sink_discard(s);
+  drop(&s->cur);
+  drop(&s->final);
+  drop(&s->thought);
+  s->count = 0;
+  s->err[0] = '\0';
+  free(s->file); /* a name from an earlier publish: the file itself stays */
+  s->file = NULL;
 }
 
 void gf__sink_discard(gf__sink *s) {

@@ -2,7 +2,9 @@
  * with a file sink each is also written to its own temporary file in the
  * target directory. The result is the last non-thought image, or the last
  * thought image when no other came. Only on success is the result's file
- * fsynced and given its final name; everything else is removed. */
+ * fsynced and given its final name; everything else is removed, except a
+ * finished result that could not be named: that one is kept where it is
+ * (s->err says where). */
 #ifndef GF_CLIENT_SINK_H
 #define GF_CLIENT_SINK_H
 #include <stddef.h>
@@ -39,6 +41,7 @@ typedef struct gf__img {
 
 typedef struct gf__sink {
   char *out_path, *out_dir, *out_prefix;
+  int replace;        /* out_dir: "<prefix>.<ext>" replaced, no -N names */
   /* the image being received */
   int active, fd;
   gf__img cur;
@@ -48,7 +51,7 @@ typedef struct gf__sink {
   gf__img final, thought;
   int count;
   char *file;         /* final path after commit */
-  char err[256];
+  char err[512];
   uv_fs_t req;
   int fd_sync;
   void (*sync_cb)(void *ud, int status);
@@ -56,7 +59,7 @@ typedef struct gf__sink {
 } gf__sink;
 
 int gf__sink_init(gf__sink *s, const char *out_path, const char *out_dir,
-                  const char *out_prefix);
+                  const char *out_prefix, int replace);
 /* mime may be NULL (told later). */
 int gf__sink_begin(gf__sink *s, const char *mime);
 int gf__sink_write(gf__sink *s, const unsigned char *p, size_t n);
@@ -68,11 +71,25 @@ const gf__img *gf__sink_result(const gf__sink *s, int *fell_back);
  * result, returns 1 and does not call cb. */
 typedef void (*gf__sink_cb)(void *ud, int status);
 int gf__sink_sync(gf__sink *s, uv_loop_t *loop, gf__sink_cb cb, void *ud);
-/* Step two: gives the synced file its final name (s->file) and removes the
- * other temporary files. 0 or GF_EIO (s->err says why). */
+/* Step two: gives the synced file its final name (s->file), syncs the
+ * directory so that the name lasts, and removes the other temporary files.
+ * out_path is replaced; in out_dir the name is new ("<prefix>.<ext>", then
+ * "<prefix>-1.<ext>", ...), made with link(), else renameat2() with
+ * RENAME_NOREPLACE, else a name reserved with O_EXCL and renamed over, so
+ * that file systems without hard links work too. 0 or GF_EIO (s->err says
+ * why). When no name could be given, the temporary file is kept, no longer
+ * the sink's to remove, and s->err names it. Blocks on the fsync of the
+ * directory. */
 int gf__sink_publish(gf__sink *s);
 /* Removes every temporary file. */
 void gf__sink_discard(gf__sink *s);
+/* Starts over for a new attempt of the same generation: every temporary
+ * file is removed, and the image being received, the kept results, the
+ * count, s->err and s->file (a name, not the file) are forgotten; the
+ * output options stay. Safe in any state (mid-image, after
+ * gf__sink_end, after gf__sink_discard), except while gf__sink_sync runs:
+ * wait for its callback first. */
+void gf__sink_reset(gf__sink *s);
 void gf__sink_free(gf__sink *s);
 
 /* One-shot form of the above, for a whole header in memory. */

@@ -56,7 +56,18 @@ const char gf__sim_usage_text[] =
     "thought-image thought-only text mime-after. With body:length the\n"
     "Content-Length announces the whole answer, so reset and eof cut it\n"
     "short; with body:close, eof closes without close_notify. Markers are\n"
-    "not part of the picture's prompt.\n";
+    "not part of the picture's prompt.\n"
+    "\n"
+    "For retry tests: [[times:N]] (1..1000) limits the prompt's faults to\n"
+    "its first N requests (same prompt text, markers included, byte for\n"
+    "byte, counted since the server started; the first 65536 such prompts\n"
+    "are counted, later new ones fault every time); then it gets the normal\n"
+    "answer. [[retry-delay:MS]] (0..600000) and [[retry-after:S]]\n"
+    "(0..86400) set the retry hints of 429 and 503, which by default carry\n"
+    "RetryInfo retryDelay \"1.5s\" and Retry-After: 2; given either, only\n"
+    "the given ones are sent (retryDelay as seconds, \"0.3s\"). retry-delay\n"
+    "also puts a RetryInfo in the 503 error object of error-event and\n"
+    "midstream.\n";
 
 static int bad(char *err, size_t errlen, const char *what, const char *arg) {
   snprintf(err, errlen, "%s: %s", what, arg ? arg : "(missing)");

@@ -1,6 +1,6 @@
-/* The image cache: a most-recently-used list of images (being made or
- * ready), bounded in entries and base64 bytes, and the thread-pool jobs
- * that make them. */
+/* The image cache: a list of images (being made or ready) in order of use,
+ * bounded in entries and base64 bytes, and the thread-pool jobs that make
+ * them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,13 +11,15 @@ struct gf__sim_cache {
   uv_loop_t *loop;
   size_t max_entries, max_bytes;
   size_t count, bytes;       /* listed entries; base64 bytes of ready ones */
-  gf__sim_img *head, *tail;  /* most recently used first */
+  gf__queue lru;             /* gf__sim_img.lru, least recently used first */
   unsigned pending;          /* jobs on the thread pool */
   int closing;
 };
 
+static gf__sim_img *find(gf__sim_cache *c, const char *prompt, size_t plen,
+                         uint64_t seed, int w, int h);
 static void unlist(gf__sim_cache *c, gf__sim_img *img);
-static void push_front(gf__sim_cache *c, gf__sim_img *img);
+static void push_newest(gf__sim_cache *c, gf__sim_img *img);
 static void evict(gf__sim_cache *c);
 static void notify(gf__sim_img *img);
 static void work_cb(uv_work_t *req);
@@ -28,6 +30,7 @@ gf__sim_cache *gf__sim_cache_new(uv_loop_t *loop, size_t max_entries,
   gf__sim_cache *c = calloc(1, sizeof *c);
   if (!c)
     return NULL;
+  gf__queue_init(&c->lru);
   c->loop = loop;
   c->max_entries = max_entries ? max_entries : 1;
   c->max_bytes = max_bytes;
@@ -36,17 +39,15 @@ gf__sim_cache *gf__sim_cache_new(uv_loop_t *loop, size_t max_entries,
 
 int gf__sim_cache_get(gf__sim_cache *c, const char *prompt, size_t plen,
                       uint64_t seed, int w, int h, gf__sim_img **out) {
-  for (gf__sim_img *i = c->head; i; i = i->lru_next) {
-    if (i->w == w && i->h == h && i->seed == seed && i->plen == plen &&
-        memcmp(i->prompt, prompt, plen) == 0) {
-      unlist(c, i);
-      push_front(c, i);
-      gf__sim_img_ref(i);
-      *out = i;
-      return 0;
-    }
+  gf__sim_img *img = find(c, prompt, plen, seed, w, h);
+  if (img) {
+    unlist(c, img);
+    push_newest(c, img);
+    gf__sim_img_ref(img);
+    *out = img;
+    return 0;
   }
-  gf__sim_img *img = gf__sim_img_new(prompt, plen, seed, w, h);
+  img = gf__sim_img_new(prompt, plen, seed, w, h);
   if (!img)
     return GF_ENOMEM;
   img->cache = c;
@@ -68,7 +69,7 @@ int gf__sim_cache_get(gf__sim_cache *c, const char *prompt, size_t plen,
     return rc;
   }
   gf__sim_img_ref(img); /* the cache's */
-  push_front(c, img);
+  push_newest(c, img);
   evict(c);
   *out = img;
   return 0;
@@ -78,8 +79,9 @@ void gf__sim_cache_free(gf__sim_cache *c) {
   if (!c)
     return;
   c->closing = 1;
-  while (c->head) {
-    gf__sim_img *i = c->head;
+  gf__queue *q;
+  while ((q = gf__queue_head(&c->lru))) {
+    gf__sim_img *i = GF__QUEUE_DATA(q, gf__sim_img, lru);
     unlist(c, i);
     gf__sim_img_unref(i);
   }
@@ -95,33 +97,29 @@ size_t gf__sim_cache_count(const gf__sim_cache *c, size_t *bytes) {
 
 /* ---- list ---- */
 
+static gf__sim_img *find(gf__sim_cache *c, const char *prompt, size_t plen,
+                         uint64_t seed, int w, int h) {
+  gf__queue *q;
+  GF__QUEUE_FOREACH(q, &c->lru) {
+    gf__sim_img *i = GF__QUEUE_DATA(q, gf__sim_img, lru);
+    if (i->w == w && i->h == h && i->seed == seed && i->plen == plen &&
+        memcmp(i->prompt, prompt, plen) == 0)
+      return i;
+  }
+  return NULL;
+}
+
 static void unlist(gf__sim_cache *c, gf__sim_img *img) {
-  if (!img->cached)
+  if (!gf__queue_linked(&img->lru))
     return;
-  if (img->lru_prev)
-    img->lru_prev->lru_next = img->lru_next;
-  else
-    c->head = img->lru_next;
-  if (img->lru_next)
-    img->lru_next->lru_prev = img->lru_prev;
-  else
-    c->tail = img->lru_prev;
-  img->lru_prev = img->lru_next = NULL;
-  img->cached = 0;
+  gf__queue_remove(&img->lru);
   c->count--;
   if (img->status == 0)
     c->bytes -= img->b64_len;
 }
 
-static void push_front(gf__sim_cache *c, gf__sim_img *img) {
-  img->lru_prev = NULL;
-  img->lru_next = c->head;
-  if (c->head)
-    c->head->lru_prev = img;
-  else
-    c->tail = img;
-  c->head = img;
-  img->cached = 1;
+static void push_newest(gf__sim_cache *c, gf__sim_img *img) {
+  gf__queue_insert_tail(&c->lru, &img->lru);
   c->count++;
   if (img->status == 0)
     c->bytes += img->b64_len;
@@ -131,15 +129,15 @@ static void push_front(gf__sim_cache *c, gf__sim_img *img) {
  * still being made are kept (requests are waiting for them). The newest
  * entry always stays, even alone over the byte bound. */
 static void evict(gf__sim_cache *c) {
-  gf__sim_img *i = c->tail;
-  while (i && i != c->head &&
+  gf__queue *q = c->lru.next, *newest = c->lru.prev;
+  while (q != newest &&
          (c->count > c->max_entries || (c->max_bytes && c->bytes > c->max_bytes))) {
-    gf__sim_img *prev = i->lru_prev;
+    gf__sim_img *i = GF__QUEUE_DATA(q, gf__sim_img, lru);
+    q = q->next; /* before i leaves the list */
     if (i->status == 0) {
       unlist(c, i);
       gf__sim_img_unref(i);
     }
-    i = prev;
   }
 }
 
@@ -151,8 +149,9 @@ static void work_cb(uv_work_t *req) {
 
 static void notify(gf__sim_img *img) {
   gf__sim_img_ref(img); /* a waiter may drop the last other reference */
-  while (img->waiters.next != &img->waiters) {
-    gf__sim_waiter *w = img->waiters.next;
+  gf__queue *q;
+  while ((q = gf__queue_head(&img->waiters))) {
+    gf__sim_waiter *w = GF__QUEUE_DATA(q, gf__sim_waiter, node);
     gf__sim_img_unwait(w);
     w->cb(w, img);
   }
@@ -164,11 +163,11 @@ static void after_work_cb(uv_work_t *req, int status) {
   gf__sim_cache *c = img->cache;
   if (status) /* canceled before it ran */
     img->status = GF_ECANCELED;
-  if (img->cached) {
+  if (gf__queue_linked(&img->lru)) {
     /* account the bytes now that they exist, or drop a failure */
     unlist(c, img);
     if (img->status == 0) {
-      push_front(c, img);
+      push_newest(c, img);
     } else {
       gf__sim_img_unref(img);
     }

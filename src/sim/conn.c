@@ -65,7 +65,7 @@ typedef struct gf__sim_rxs {
 
 struct gf__sim_conn {
   gf__sim *sim;
-  gf__sim_conn *next, *prev;
+  gf__queue node; /* in sim->conns */
   uv_tcp_t tcp;
   uv_timer_t timer;
   uv_shutdown_t shut;
@@ -78,7 +78,7 @@ struct gf__sim_conn {
   int reading, rx_dead;
   gf__sim_rxs rx;
   gf__sim_job *job;           /* being answered */
-  gf__sim_job *queue, **qtail; /* pipelined requests, in order */
+  gf__queue queue;            /* pipelined requests, in order */
   int nqueued;
   int keep_alive, logged;
   gf__tx tx;
@@ -123,17 +123,13 @@ void gf__sim_conn_accept(gf__sim *s, uv_stream_t *server) {
   gf__buf_init(&c->rx.target, 8192);
   gf__buf_init(&c->rx.key, 1024);
   gf__sim_chunker_init(&c->ch, 16384, GF_SIM_BATCH, sink, c);
-  c->qtail = &c->queue;
-  c->waiter.cb = image_ready;
-  c->waiter.data = c;
+  gf__queue_init(&c->queue);
+  gf__sim_waiter_init(&c->waiter, image_ready, c);
   uv_tcp_init(s->loop, &c->tcp);
   uv_timer_init(s->loop, &c->timer);
   c->tcp.data = c->timer.data = c;
   c->nhandles = 2;
-  c->next = s->conns;
-  if (s->conns)
-    s->conns->prev = c;
-  s->conns = c;
+  gf__queue_insert_tail(&s->conns, &c->node);
   if (uv_accept(server, (uv_stream_t *)&c->tcp)) {
     abort_conn(c);
     return;
@@ -152,8 +148,10 @@ void gf__sim_conn_accept(gf__sim *s, uv_stream_t *server) {
 }
 
 void gf__sim_conn_close_all(gf__sim *s) {
-  for (gf__sim_conn *c = s->conns; c; c = c->next)
-    abort_conn(c);
+  gf__queue *q;
+  /* abort_conn only starts the close: nothing leaves the list here */
+  GF__QUEUE_FOREACH(q, &s->conns)
+    abort_conn(GF__QUEUE_DATA(q, gf__sim_conn, node));
 }
 
 /* ---- closing ---- */
@@ -183,25 +181,28 @@ static void abort_conn(gf__sim_conn *c) {
   close_handles(c);
 }
 
+/* The next pipelined request, out of the queue; NULL when none waits. */
+static gf__sim_job *dequeue(gf__sim_conn *c) {
+  gf__queue *q = gf__queue_head(&c->queue);
+  if (!q)
+    return NULL;
+  gf__queue_remove(q);
+  c->nqueued--;
+  return GF__QUEUE_DATA(q, gf__sim_job, node);
+}
+
 static void free_conn(gf__sim_conn *c) {
   gf__sim *s = c->sim;
-  if (c->prev)
-    c->prev->next = c->next;
-  else
-    s->conns = c->next;
-  if (c->next)
-    c->next->prev = c->prev;
+  gf__queue_remove(&c->node);
   gf__tls_free(c->tls);
   gf__http_req_free(c->http);
   rx_reset(&c->rx);
   gf__buf_free(&c->rx.target);
   gf__buf_free(&c->rx.key);
   gf__sim_job_free(c->job);
-  while (c->queue) {
-    gf__sim_job *j = c->queue;
-    c->queue = j->next;
+  gf__sim_job *j;
+  while ((j = dequeue(c)))
     gf__sim_job_free(j);
-  }
   gf__sim_chunker_free(&c->ch);
   gf__buf_free(&c->wire);
   gf__buf_free(&c->piece);
@@ -280,7 +281,7 @@ static void drained(gf__sim_conn *c) {
   default:
     break;
   }
-  int again = c->keep_alive && (c->queue || !c->rx_dead);
+  int again = c->keep_alive && (!gf__queue_empty(&c->queue) || !c->rx_dead);
   gf__sim_job_free(c->job);
   c->job = NULL;
   c->tx = TX_IDLE;
@@ -288,14 +289,9 @@ static void drained(gf__sim_conn *c) {
     shut_down(c, 1);
     return;
   }
-  if ((c->job = c->queue)) {
-    c->queue = c->job->next;
+  if ((c->job = dequeue(c)))
     c->keep_alive = c->job->keep_alive;
-    if (!c->queue)
-      c->qtail = &c->queue;
-    c->nqueued--;
-  }
-  if (!c->queue && !c->reading && c->phase == PH_OPEN &&
+  if (gf__queue_empty(&c->queue) && !c->reading && c->phase == PH_OPEN &&
       uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) == 0)
     c->reading = 1;
   kick(c);
@@ -702,8 +698,7 @@ static int enqueue(gf__sim_conn *c, int keep_alive) {
     return GF_ETOOBIG; /* the parser stops: what came after is not read */
   }
   /* pipelined: answered in turn; read nothing more until the queue empties */
-  *c->qtail = j;
-  c->qtail = &j->next;
+  gf__queue_insert_tail(&c->queue, &j->node);
   c->nqueued++;
   if (c->reading) {
     uv_read_stop((uv_stream_t *)&c->tcp);

@@ -52,7 +52,8 @@ gf__sim_img *gf__sim_img_new(const char *prompt, size_t plen, uint64_t seed,
   img->h = h;
   img->status = 1;
   img->refs = 1;
-  img->waiters.next = img->waiters.prev = &img->waiters;
+  gf__queue_init(&img->waiters);
+  gf__queue_init(&img->lru);
   return img;
 }
 
@@ -66,20 +67,19 @@ void gf__sim_img_unref(gf__sim_img *img) {
   free(img);
 }
 
+void gf__sim_waiter_init(gf__sim_waiter *w,
+                         void (*cb)(gf__sim_waiter *w, gf__sim_img *img),
+                         void *data) {
+  gf__queue_init(&w->node);
+  w->cb = cb;
+  w->data = data;
+}
+
 int gf__sim_img_wait(gf__sim_img *img, gf__sim_waiter *w) {
   if (img->status != 1)
     return 1;
-  w->next = &img->waiters;
-  w->prev = img->waiters.prev;
-  w->prev->next = w;
-  img->waiters.prev = w;
+  gf__queue_insert_tail(&img->waiters, &w->node);
   return 0;
 }
 
-void gf__sim_img_unwait(gf__sim_waiter *w) {
-  if (!w->next)
-    return;
-  w->prev->next = w->next;
-  w->next->prev = w->prev;
-  w->next = w->prev = NULL;
-}
+void gf__sim_img_unwait(gf__sim_waiter *w) { gf__queue_remove(&w->node); }

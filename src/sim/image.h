@@ -11,13 +11,15 @@
 
 #include <uv.h>
 
+#include "common/queue.h"
+
 typedef struct gf__sim_img gf__sim_img;
 typedef struct gf__sim_cache gf__sim_cache;
 
 /* Someone waiting for an image: cb runs once, on the loop, when it is ready
  * or failed (gf__sim_img_status). */
 typedef struct gf__sim_waiter {
-  struct gf__sim_waiter *next, *prev;
+  gf__queue node; /* in the image's waiters while registered */
   void (*cb)(struct gf__sim_waiter *w, gf__sim_img *img);
   void *data;
 } gf__sim_waiter;
@@ -37,9 +39,8 @@ struct gf__sim_img {
   int status; /* 1 being made, 0 ready, GF_E* failed */
   /* bookkeeping */
   unsigned refs;
-  int cached; /* in the cache's list */
-  gf__sim_img *lru_prev, *lru_next;
-  gf__sim_waiter waiters; /* list head */
+  gf__queue lru; /* in the cache's list while linked */
+  gf__queue waiters; /* gf__sim_waiter.node */
   gf__sim_cache *cache;
   uv_work_t work;
 };
@@ -56,7 +57,12 @@ void gf__sim_img_unref(gf__sim_img *img);
  * When the image is already ready or failed, returns 1 and does not
  * register; 0 when w was registered. */
 int gf__sim_img_wait(gf__sim_img *img, gf__sim_waiter *w);
+/* Harmless when w is not registered. */
 void gf__sim_img_unwait(gf__sim_waiter *w);
+/* Before the first wait or unwait. */
+void gf__sim_waiter_init(gf__sim_waiter *w,
+                         void (*cb)(gf__sim_waiter *w, gf__sim_img *img),
+                         void *data);
 
 /* loop NULL: images are made synchronously in gf__sim_cache_get. */
 gf__sim_cache *gf__sim_cache_new(uv_loop_t *loop, size_t max_entries,

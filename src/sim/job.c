@@ -1,16 +1,19 @@
 #include "sim/job.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 
 #include "gemflow.h"
+#include "common/sha256.h"
 #include "http/http.h"
 #include "sim/picture.h"
 
 static void stamp(gf__sim_job *j);
+static void read_marks(gf__sim_job *j, gf__sim_tally *tally);
 static int http_fault(gf__sim_job *j);
 static void apply_marks(gf__sim_job *j, const gf__sim_cfg *cfg);
 static int start_images(gf__sim_job *j, gf__sim_cache *cache);
@@ -21,6 +24,7 @@ gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx) {
     return NULL;
   gf__sim_req_init(&j->req);
   gf__buf_init(&j->stripped, 0);
+  gf__queue_init(&j->node);
   stamp(j);
   j->status = 200;
   char qkey[512];
@@ -41,8 +45,11 @@ gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx) {
                             &j->stripped) ||
         gf__buf_append(&j->stripped, "", 0))
       gf__sim_err_set(&j->err, 500, "INTERNAL", "Out of memory.");
-    else if (!http_fault(j))
-      apply_marks(j, cfg);
+    else {
+      read_marks(j, cfg->tally);
+      if (!http_fault(j))
+        apply_marks(j, cfg);
+    }
     /* markers are framing, not prompt: they cost no tokens */
     j->req.prompt_tokens = (int)((j->stripped.len + 3) / 4) +
                            GF_SIM_REF_TOKENS * j->req.nrefs;
@@ -58,7 +65,8 @@ gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx) {
                         j->stripped.len,
                         j->framing,
                         j->marks.faults,
-                        {j->req.model, j->create_time, j->response_id}};
+                        {j->req.model, j->create_time, j->response_id},
+                        j->delay[0] ? j->delay : NULL};
   if (gf__sim_plan_build(&j->plan, &in) || start_images(j, cfg->cache)) {
     gf__sim_plan_free(&j->plan);
     gf__sim_err_set(&j->err, 500, "INTERNAL", "Out of memory.");
@@ -107,6 +115,33 @@ static void stamp(gf__sim_job *j) {
   j->response_id[22] = '\0';
 }
 
+/* What the markers say beyond the framing: [[times:N]] (counted here, as
+ * the request is answered: past N this prompt's faults no longer apply)
+ * and [[retry-delay:MS]]'s text. */
+static void read_marks(gf__sim_job *j, gf__sim_tally *tally) {
+  gf__sim_marks *m = &j->marks;
+  if (m->times) {
+    unsigned n = tally ? gf__sim_tally_add(tally, j->req.prompt, j->req.plen)
+                       : 0;
+    if (n > (unsigned long)m->times)
+      m->faults = 0;
+  }
+  if (m->retry_delay_ms >= 0)
+    gf__sim_delay_text(m->retry_delay_ms, j->delay);
+}
+
+/* The retry hints of a 429 or 503: the service's usual ones, or only those
+ * the markers give. */
+static void retry_hints(gf__sim_job *j) {
+  if (j->marks.retry_delay_ms < 0 && j->marks.retry_after < 0) {
+    j->err.retry_delay = "1.5s";
+    j->err.retry_after = 2;
+    return;
+  }
+  j->err.retry_delay = j->delay[0] ? j->delay : NULL;
+  j->err.retry_after = (int)j->marks.retry_after;
+}
+
 /* [[fault:429]], [[fault:503]], [[fault:500]]: the service's answers when
  * it is out of quota, overloaded, or broken. 1 when one applies. */
 static int http_fault(gf__sim_job *j) {
@@ -126,8 +161,7 @@ static int http_fault(gf__sim_job *j) {
   } else {
     return 0;
   }
-  j->err.retry_delay = "1.5s";
-  j->err.retry_after = 2;
+  retry_hints(j);
   return 1;
 }
 
@@ -265,4 +299,72 @@ int gf__sim_job_log(const gf__sim_job *j, FILE *f, int aborted) {
   json_object_put(o);
   gf__buf_free(&faults);
   return rc;
+}
+
+/* ---- [[times:N]] counts ---- */
+
+/* Open addressing, linear probing; a count of 0 marks a free slot. Nothing
+ * is ever removed, so probing needs no tombstones. */
+typedef struct gf__sim_tally_e {
+  unsigned char sha[32];
+  unsigned count;
+} gf__sim_tally_e;
+
+struct gf__sim_tally {
+  gf__sim_tally_e *e;
+  size_t cap, used; /* cap: a power of two, at least twice used */
+};
+
+gf__sim_tally *gf__sim_tally_new(void) {
+  return calloc(1, sizeof(gf__sim_tally));
+}
+
+void gf__sim_tally_free(gf__sim_tally *t) {
+  if (t)
+    free(t->e);
+  free(t);
+}
+
+static gf__sim_tally_e *tally_slot(gf__sim_tally_e *e, size_t cap,
+                                   const unsigned char sha[32]) {
+  uint64_t h;
+  memcpy(&h, sha, sizeof h);
+  for (size_t i = (size_t)h & (cap - 1);; i = (i + 1) & (cap - 1))
+    if (!e[i].count || !memcmp(e[i].sha, sha, 32))
+      return &e[i];
+}
+
+static int tally_grow(gf__sim_tally *t) {
+  size_t cap = t->cap ? 2 * t->cap : 256;
+  gf__sim_tally_e *e = calloc(cap, sizeof *e);
+  if (!e)
+    return GF_ENOMEM;
+  for (size_t i = 0; i < t->cap; i++)
+    if (t->e[i].count)
+      *tally_slot(e, cap, t->e[i].sha) = t->e[i];
+  free(t->e);
+  t->e = e;
+  t->cap = cap;
+  return 0;
+}
+
+unsigned gf__sim_tally_add(gf__sim_tally *t, const char *p, size_t n) {
+  unsigned char sha[32];
+  gf__sha256 s;
+  gf__sha256_init(&s);
+  gf__sha256_update(&s, p, n);
+  gf__sha256_final(&s, sha);
+  gf__sim_tally_e *e = t->cap ? tally_slot(t->e, t->cap, sha) : NULL;
+  if (e && e->count)
+    return e->count < UINT_MAX ? ++e->count : e->count;
+  if (t->used == GF_SIM_TALLY_MAX)
+    return 0;
+  if (2 * (t->used + 1) > t->cap) {
+    if (tally_grow(t))
+      return 0;
+    e = tally_slot(t->e, t->cap, sha);
+  }
+  memcpy(e->sha, sha, 32);
+  t->used++;
+  return e->count = 1;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "common/buf.h"
+#include "common/queue.h"
 #include "sim/apierr.h"
 #include "sim/image.h"
 #include "sim/markers.h"
@@ -15,6 +16,22 @@
 
 struct json_object;
 
+/* How many requests each prompt with [[times:N]] has had, per server: the
+ * SHA-256 of the whole prompt text -> a count. At most GF_SIM_TALLY_MAX
+ * prompts; a new one past that is not counted (its faults then apply every
+ * time) rather than dropping an old one, whose faults would start over in
+ * the middle of someone's retry test. */
+#define GF_SIM_TALLY_MAX 65536
+typedef struct gf__sim_tally gf__sim_tally;
+
+/* NULL only when out of memory. */
+gf__sim_tally *gf__sim_tally_new(void);
+void gf__sim_tally_free(gf__sim_tally *t);
+/* Counts one more request with prompt p[0..n): its number, 1 for the
+ * first; 0 when it cannot be counted (the table is full, or out of
+ * memory). */
+unsigned gf__sim_tally_add(gf__sim_tally *t, const char *p, size_t n);
+
 /* What a job needs from the server. */
 typedef struct gf__sim_cfg {
   gf__sim_framing framing;
@@ -22,6 +39,7 @@ typedef struct gf__sim_cfg {
   const char *const *reject;
   size_t nreject;
   gf__sim_cache *cache;
+  gf__sim_tally *tally; /* NULL: [[times:N]] counts nothing, faults apply */
 } gf__sim_cfg;
 
 /* What the connection gathered of one request. */
@@ -37,7 +55,8 @@ typedef struct gf__sim_job {
   gf__sim_err err;
   gf__sim_req req;
   int have_req;     /* the body was read (prompt, size known) */
-  gf__sim_marks marks;
+  gf__sim_marks marks; /* faults cleared once [[times:N]] is used up */
+  char delay[GF_SIM_DELAY_TEXT]; /* [[retry-delay:MS]] as text; "": none */
   gf__buf stripped; /* the prompt without markers */
   gf__sim_framing framing;
   gf__sim_plan plan;
@@ -46,7 +65,7 @@ typedef struct gf__sim_job {
   char create_time[40], response_id[32];
   /* the connection's: its queue of pipelined requests */
   int keep_alive;
-  struct gf__sim_job *next;
+  gf__queue node;
 } gf__sim_job;
 
 /* NULL only when out of memory. */

@@ -1,13 +1,17 @@
 #include "sim/markers.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "gemflow.h"
 #include "sim/plan.h"
 
-const char gf__sim_eol_mixed[] = "\r\n";
+/* Told apart by its address; its bytes must differ from the literal "\r\n"
+ * all the same, or a compiler may give that literal this array's storage
+ * (clang does), and [[eol:crlf]] would read as mixed. */
+const char gf__sim_eol_mixed[] = "\r\n\0mixed";
 
 typedef struct gf__sim_fault_name {
   const char *name;
@@ -141,6 +145,14 @@ static int apply(gf__sim_marks *m, const char *p, size_t n) {
   if (is(p, kn, "thoughts") &&
       (num = number(v, vn, 0, GF_SIM_THOUGHTS_MAX)) >= 0)
     return (m->thoughts = num), 1;
+  if (is(p, kn, "times") && (num = number(v, vn, 1, GF_SIM_TIMES_MAX)) > 0)
+    return (m->times = num), 1;
+  if (is(p, kn, "retry-delay") &&
+      (num = number(v, vn, 0, GF_SIM_RETRY_DELAY_MAX)) >= 0)
+    return (m->retry_delay_ms = num), 1;
+  if (is(p, kn, "retry-after") &&
+      (num = number(v, vn, 0, GF_SIM_RETRY_AFTER_MAX)) >= 0)
+    return (m->retry_after = num), 1;
   if (is(p, kn, "fault"))
     for (size_t i = 0; i < N_FAULTS; i++)
       if (is(v, vn, gf__sim_faults[i].name)) {
@@ -156,6 +168,8 @@ int gf__sim_marks_parse(const char *p, size_t n, gf__sim_marks *m,
   m->think_ms = -1;
   m->thoughts = -1;
   m->body = -1;
+  m->retry_delay_ms = -1;
+  m->retry_after = -1;
   size_t i = 0, copied = 0;
   while (i + 4 <= n) {
     const char *open = memmem(p + i, n - i, "[[", 2);
@@ -183,6 +197,15 @@ int gf__sim_marks_parse(const char *p, size_t n, gf__sim_marks *m,
   if (stripped && gf__buf_append(stripped, p + copied, n - copied))
     return GF_ENOMEM;
   return 0;
+}
+
+void gf__sim_delay_text(long ms, char *out) {
+  int n = snprintf(out, GF_SIM_DELAY_TEXT, "%ld.%03ld", ms / 1000, ms % 1000);
+  while (out[n - 1] == '0') /* "0.300" -> "0.3", "2.000" -> "2." */
+    n--;
+  if (out[n - 1] == '.')
+    n--;
+  memcpy(out + n, "s", 2);
 }
 
 int gf__sim_fault_names(unsigned faults, gf__buf *out) {

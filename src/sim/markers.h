@@ -26,7 +26,29 @@
  *                       "x-gateway: 1";
  *   [[think:MS]] [[thoughts:N]]  pause after each thought; their number.
  * bom, sse-fields, multiline, nospace and ping shape SSE only: with
- * [[array]] (or without alt=sse) they are recognised and have no effect. */
+ * [[array]] (or without alt=sse) they are recognised and have no effect.
+ *
+ * Fault markers: [[fault:NAME]] (the table in markers.c), and for a client's
+ * retry policy:
+ *   [[times:N]]         N 1..1000: the faults apply to the first N requests
+ *                       whose prompt is this very text (byte for byte,
+ *                       markers included), counted per server process from
+ *                       its start; later ones get the normal answer (the
+ *                       framing markers still apply). Without it faults
+ *                       apply every time. The server counts up to
+ *                       GF_SIM_TALLY_MAX distinct such prompts; a new one
+ *                       past that is not counted, so its faults apply
+ *                       every time (job.h).
+ *   [[retry-delay:MS]]  MS 0..600000 and
+ *   [[retry-after:S]]   S 0..86400: the retry hints of the answers that
+ *                       carry them (429, 503). When either is given, only
+ *                       the given ones are sent: retry-delay as RetryInfo
+ *                       retryDelay ("0.3s"), retry-after as the Retry-After
+ *                       header; with neither, the defaults (retryDelay
+ *                       "1.5s", Retry-After: 2). retry-delay also puts a
+ *                       RetryInfo in the 503 error object that the
+ *                       error-event and midstream faults write into a 200
+ *                       stream (which has none by default). */
 #ifndef GF_SIM_MARKERS_H
 #define GF_SIM_MARKERS_H
 #include <stddef.h>
@@ -56,6 +78,9 @@ enum {
 #define GF_SIM_CHUNK_MAX (16u * 1024 * 1024)
 #define GF_SIM_THINK_MAX 600000L
 #define GF_SIM_THOUGHTS_MAX 64
+#define GF_SIM_TIMES_MAX 1000
+#define GF_SIM_RETRY_DELAY_MAX 600000L
+#define GF_SIM_RETRY_AFTER_MAX 86400L
 
 /* How a 200 body is delimited (gf__sim_framing.body). */
 typedef enum gf__sim_body {
@@ -79,6 +104,9 @@ typedef struct gf__sim_marks {
   int array;        /* [[array]] */
   int bom, sse_fields, multiline, nospace, ping; /* the SSE variants */
   unsigned faults;  /* GF_SIM_F_* */
+  long times;       /* 1..GF_SIM_TIMES_MAX; 0: not given (always) */
+  long retry_delay_ms; /* 0..GF_SIM_RETRY_DELAY_MAX; -1: not given */
+  long retry_after;    /* seconds, 0..GF_SIM_RETRY_AFTER_MAX; -1: not given */
 } gf__sim_marks;
 
 /* Reads the markers of p[0..n). When stripped is not NULL, the prompt
@@ -94,6 +122,11 @@ void gf__sim_marks_apply(const gf__sim_marks *m, int sse,
 const char *gf__sim_eol_named(const char *name, size_t n);
 /* "chunked", "length", "close" -> gf__sim_body; -1 if unknown. */
 int gf__sim_body_named(const char *name, size_t n);
+/* A retryDelay as the service writes it: seconds with up to three
+ * decimals, then "s" (300 -> "0.3s", 57230 -> "57.23s", 2000 -> "2s").
+ * out holds at least GF_SIM_DELAY_TEXT bytes. */
+#define GF_SIM_DELAY_TEXT 24
+void gf__sim_delay_text(long ms, char *out);
 /* Fault names ("429,reset") of the bits, in table order, into out; "" for
  * none. */
 int gf__sim_fault_names(unsigned faults, struct gf__buf *out);

@@ -91,6 +91,7 @@ int gf__sim_plan_build(gf__sim_plan *p, const gf__sim_plan_in *in) {
       gf__buf_init(&ev, 0);
       gf__sim_err_set(&e, 503, "UNAVAILABLE",
                       "The model is overloaded. Please try again later.");
+      e.retry_delay = in->retry_delay;
       if (!b.rc)
         b.rc = gf__sim_err_json(&e, 0, &ev);
       add_event(&b, &ev);
@@ -218,6 +219,7 @@ static void add_raw_error(gf__plan_b *b) {
   gf__buf_init(&js, 0);
   gf__sim_err_set(&e, 503, "UNAVAILABLE",
                   "The model is overloaded. Please try again later.");
+  e.retry_delay = b->in->retry_delay;
   if (!b->rc)
     b->rc = gf__sim_err_json(&e, 1, &js);
   gf__sim_step *s = add_step(b, GF_SIM_STEP_BYTES);

@@ -81,6 +81,8 @@ typedef struct gf__sim_plan_in {
   gf__sim_framing framing;
   unsigned faults;
   gf__sim_ev_ctx ctx;
+  const char *retry_delay; /* RetryInfo of an error in the stream; NULL:
+                              none ([[retry-delay:MS]]) */
 } gf__sim_plan_in;
 
 int gf__sim_plan_build(gf__sim_plan *p, const gf__sim_plan_in *in);

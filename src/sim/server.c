@@ -37,6 +37,7 @@ int gf__sim_start(gf__sim **out, uv_loop_t *loop, const gf__sim_opts *o,
   }
   /* a client that goes away mid-write must not kill the process */
   signal(SIGPIPE, SIG_IGN);
+  gf__queue_init(&s->conns); /* before any fail(): it looks at the list */
   s->loop = loop;
   s->opts = *o;
   s->cfg.framing = o->framing;
@@ -46,7 +47,8 @@ int gf__sim_start(gf__sim **out, uv_loop_t *loop, const gf__sim_opts *o,
   s->cfg.cache = gf__sim_cache_new(
       loop, o->cache_entries ? o->cache_entries : GF_SIM_CACHE_ENTRIES,
       o->cache_bytes ? o->cache_bytes : GF_SIM_CACHE_BYTES);
-  if (!s->cfg.cache)
+  s->cfg.tally = gf__sim_tally_new();
+  if (!s->cfg.cache || !s->cfg.tally)
     return fail(s, GF_ENOMEM, "out of memory", errmsg);
   if (o->log_file && !(s->log = fopen(o->log_file, "a")))
     return fail(s, GF_EIO, "cannot open the --log file", errmsg);
@@ -93,9 +95,10 @@ void gf__sim_stop(gf__sim *s) {
 /* Connections and listeners call this as they close: the last one frees
  * (the listeners' handles live in s). */
 void gf__sim_server_maybe_free(gf__sim *s) {
-  if (!s->stopping || s->conns || s->open_listeners)
+  if (!s->stopping || !gf__queue_empty(&s->conns) || s->open_listeners)
     return;
   gf__sim_cache_free(s->cfg.cache); /* lives on while an image is made */
+  gf__sim_tally_free(s->cfg.tally);
   gf__tls_config_free(s->tls_cfg);
   if (s->log)
     fclose(s->log);

@@ -7,6 +7,7 @@
 
 #include <uv.h>
 
+#include "common/queue.h"
 #include "sim/job.h"
 #include "sim/sim.h"
 #include "tls/tls.h"
@@ -20,7 +21,7 @@ struct gf__sim {
   gf__tls_config *tls_cfg; /* NULL with plain */
   uv_tcp_t listeners[2];
   int nlisten, open_listeners;
-  gf__sim_conn *conns;
+  gf__queue conns; /* gf__sim_conn.node */
   FILE *log;
   int port;
   int stopping;

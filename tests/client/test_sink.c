@@ -1,10 +1,15 @@
-/* The file sink: temporary files, result choice, atomic naming, cleanup;
- * image dimensions from headers; key redaction. */
+/* The file sink: temporary files, result choice, atomic naming (and its
+ * fallbacks on file systems without hard links or RENAME_NOREPLACE, which
+ * the test fakes by defining link, renameat2 and rename itself), cleanup,
+ * starting over; image dimensions from headers; key redaction. */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "client/client.h"
@@ -12,6 +17,50 @@
 #include "test.h"
 
 static char dir[256];
+
+/* ---- the file system, as the sink sees it ---- */
+
+/* Set: that call fails as on a file system without it. */
+static int no_link, no_renameat2, no_rename;
+static int n_renameat2, n_rename, n_dir_syncs;
+
+int link(const char *a, const char *b) {
+  if (no_link) {
+    errno = EPERM; /* what vfat answers */
+    return -1;
+  }
+  return (int)syscall(SYS_linkat, AT_FDCWD, a, AT_FDCWD, b, 0);
+}
+
+int renameat2(int da, const char *a, int db, const char *b, unsigned flags) {
+  n_renameat2++;
+  if (no_renameat2) {
+    errno = EINVAL;
+    return -1;
+  }
+  return (int)syscall(SYS_renameat2, da, a, db, b, flags);
+}
+
+int rename(const char *a, const char *b) {
+  n_rename++;
+  if (no_rename) {
+    errno = EIO;
+    return -1;
+  }
+  return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 0);
+}
+
+int fsync(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+    n_dir_syncs++;
+  return (int)syscall(SYS_fsync, fd);
+}
+
+static void fs_normal(void) {
+  no_link = no_renameat2 = no_rename = 0;
+  n_renameat2 = n_rename = n_dir_syncs = 0;
+}
 
 static int count_files(void) {
   DIR *d = opendir(dir);
@@ -51,6 +100,35 @@ static void put_image(gf__sink *s, const char *mime, int thought, char fill,
   CHECK_INT(gf__sink_end(s, mime, thought), 0);
 }
 
+/* The bytes put_image writes. */
+static int image_is(const char *path, char fill, size_t n) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return 0;
+  unsigned char *b = malloc(sizeof png_head + n + 1);
+  size_t got = fread(b, 1, sizeof png_head + n + 1, f);
+  fclose(f);
+  int ok = got == sizeof png_head + n &&
+           memcmp(b, png_head, sizeof png_head) == 0;
+  for (size_t i = 0; ok && i < n; i++)
+    ok = b[sizeof png_head + i] == (unsigned char)fill;
+  free(b);
+  return ok;
+}
+
+/* The temporary files in dir; the first one's path into first. */
+static int count_parts(char *first, size_t size) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  while ((e = readdir(d)) != NULL)
+    if (strncmp(e->d_name, ".gemflow-", 9) == 0 &&
+        strstr(e->d_name, ".part") && n++ == 0 && first)
+      snprintf(first, size, "%s/%s", dir, e->d_name);
+  closedir(d);
+  return n;
+}
+
 static void sync_cb(void *ud, int st) { *(int *)ud = st + 1000; }
 
 static int sync_now(gf__sink *s) {
@@ -69,7 +147,7 @@ static int sync_now(gf__sink *s) {
 static void test_final_beats_thought(void) {
   clear_dir();
   gf__sink s;
-  CHECK_INT(gf__sink_init(&s, NULL, dir, "pic"), 0);
+  CHECK_INT(gf__sink_init(&s, NULL, dir, "pic", 0), 0);
   put_image(&s, "image/png", 1, 'a', 1000);
   put_image(&s, "image/png", 0, 'b', 2000);
   put_image(&s, "image/png", 1, 'c', 3000); /* a late draft */
@@ -97,7 +175,7 @@ static void test_suffix_never_overwrites(void) {
   clear_dir();
   for (int i = 0; i < 3; i++) {
     gf__sink s;
-    CHECK_INT(gf__sink_init(&s, NULL, dir, "same"), 0);
+    CHECK_INT(gf__sink_init(&s, NULL, dir, "same", 0), 0);
     put_image(&s, "image/jpeg", 0, (char)('x' + i), 10);
     CHECK_INT(sync_now(&s), 0);
     CHECK_INT(gf__sink_publish(&s), 0);
@@ -112,6 +190,26 @@ static void test_suffix_never_overwrites(void) {
   CHECK_INT(count_files(), 3);
 }
 
+/* replace: "<prefix>.<ext>" is the one name, an earlier file replaced. */
+static void test_out_dir_replace(void) {
+  clear_dir();
+  for (int i = 0; i < 2; i++) {
+    gf__sink s;
+    CHECK_INT(gf__sink_init(&s, NULL, dir, "item-1", 1), 0);
+    put_image(&s, "image/png", 0, (char)('a' + i), 100 + (size_t)i);
+    CHECK_INT(sync_now(&s), 0);
+    CHECK_INT(gf__sink_publish(&s), 0);
+    char want[600];
+    snprintf(want, sizeof want, "%s/item-1.png", dir);
+    CHECK_STR(s.file, want);
+    struct stat st;
+    CHECK_INT(stat(want, &st), 0);
+    CHECK_INT(st.st_size, sizeof png_head + 100 + (size_t)i);
+    gf__sink_free(&s);
+  }
+  CHECK_INT(count_files(), 1);
+}
+
 static void test_out_path_replaced(void) {
   clear_dir();
   char path[600];
@@ -120,7 +218,7 @@ static void test_out_path_replaced(void) {
   fputs("old", f);
   fclose(f);
   gf__sink s;
-  CHECK_INT(gf__sink_init(&s, path, NULL, NULL), 0);
+  CHECK_INT(gf__sink_init(&s, path, NULL, NULL, 0), 0);
   put_image(&s, "image/png", 0, 'z', 100);
   CHECK_INT(count_files(), 2); /* old file untouched until success */
   CHECK_INT(sync_now(&s), 0);
@@ -137,7 +235,7 @@ static void test_discard_leaves_nothing(void) {
   char path[600];
   snprintf(path, sizeof path, "%s/never.png", dir);
   gf__sink s;
-  CHECK_INT(gf__sink_init(&s, path, NULL, NULL), 0);
+  CHECK_INT(gf__sink_init(&s, path, NULL, NULL, 0), 0);
   put_image(&s, "image/png", 0, 'q', 100);
   CHECK_INT(gf__sink_begin(&s, "image/png"), 0); /* one in flight */
   CHECK_INT(gf__sink_write(&s, png_head, 10), 0);
@@ -150,7 +248,7 @@ static void test_discard_leaves_nothing(void) {
 static void test_thought_fallback(void) {
   clear_dir();
   gf__sink s;
-  CHECK_INT(gf__sink_init(&s, NULL, NULL, NULL), 0); /* no files */
+  CHECK_INT(gf__sink_init(&s, NULL, NULL, NULL, 0), 0); /* no files */
   put_image(&s, NULL, 1, 'a', 10);
   int fb;
   const gf__img *img = gf__sink_result(&s, &fb);
@@ -164,9 +262,145 @@ static void test_thought_fallback(void) {
 
 static void test_unwritable_dir(void) {
   gf__sink s;
-  CHECK_INT(gf__sink_init(&s, NULL, "/nonexistent/dir", NULL), 0);
+  CHECK_INT(gf__sink_init(&s, NULL, "/nonexistent/dir", NULL, 0), 0);
   CHECK_INT(gf__sink_begin(&s, "image/png"), GF_EIO);
   CHECK(strstr(s.err, "No such file") != NULL);
+  gf__sink_free(&s);
+}
+
+/* One image into out_dir with the given prefix: its published name. */
+static void publish_one(const char *prefix, char fill, const char *want_name) {
+  gf__sink s;
+  CHECK_INT(gf__sink_init(&s, NULL, dir, prefix, 0), 0);
+  put_image(&s, "image/png", 0, fill, 5000);
+  CHECK_INT(sync_now(&s), 0);
+  CHECK_INT(gf__sink_publish(&s), 0);
+  char want[600];
+  snprintf(want, sizeof want, "%s/%s", dir, want_name);
+  CHECK_STR(s.file, want);
+  CHECK(image_is(want, fill, 5000));
+  CHECK_INT(count_parts(NULL, 0), 0);
+  gf__sink_free(&s);
+}
+
+/* The names of test_suffix_never_overwrites, on a file system without
+ * hard links (renameat2 with RENAME_NOREPLACE names the file), then on
+ * one without that either (a name reserved with O_EXCL, renamed over). */
+static void test_no_hard_links(void) {
+  for (int way = 0; way < 2; way++) {
+    clear_dir();
+    fs_normal();
+    no_link = 1;
+    no_renameat2 = way == 1;
+    publish_one("fb", 'a', "fb.png");
+    publish_one("fb", 'b', "fb-1.png");
+    char taken[600];
+    snprintf(taken, sizeof taken, "%s/fb-2.png", dir);
+    FILE *f = fopen(taken, "w");
+    fputs("someone else's", f);
+    fclose(f);
+    publish_one("fb", 'c', "fb-3.png");
+    struct stat st;
+    CHECK_INT(stat(taken, &st), 0);
+    CHECK_INT(st.st_size, 14); /* never overwritten */
+    char first[600];
+    snprintf(first, sizeof first, "%s/fb.png", dir);
+    CHECK(image_is(first, 'a', 5000));
+    CHECK_INT(count_files(), 4);
+    CHECK(n_renameat2 > 0);
+    CHECK_INT(n_rename > 0, way == 1);
+    CHECK_INT(n_dir_syncs, 3);
+  }
+  fs_normal();
+}
+
+/* No way to name it: the finished image stays in its temporary file, which
+ * the sink no longer removes, and the message says where it is. */
+static void test_naming_fails_keeps_image(void) {
+  for (int with_path = 0; with_path < 2; with_path++) {
+    clear_dir();
+    fs_normal();
+    no_link = no_renameat2 = no_rename = 1;
+    char path[600];
+    snprintf(path, sizeof path, "%s/named.png", dir);
+    gf__sink s;
+    CHECK_INT(gf__sink_init(&s, with_path ? path : NULL, dir, "kept", 0), 0);
+    put_image(&s, "image/png", 0, 'k', 3000);
+    CHECK_INT(sync_now(&s), 0);
+    CHECK_INT(gf__sink_publish(&s), GF_EIO);
+    CHECK(s.file == NULL);
+    char part[600] = "";
+    CHECK_INT(count_parts(part, sizeof part), 1);
+    CHECK(strstr(s.err, part) != NULL);
+    CHECK(strstr(s.err, "kept") != NULL);
+    gf__sink_discard(&s);
+    gf__sink_free(&s);
+    CHECK_INT(count_files(), 1); /* only the kept one */
+    CHECK(image_is(part, 'k', 3000));
+    CHECK_INT(n_dir_syncs, 0);
+  }
+  fs_normal();
+}
+
+/* Publishing syncs the directory, for out_path too. */
+static void test_publish_syncs_dir(void) {
+  clear_dir();
+  fs_normal();
+  char path[600];
+  snprintf(path, sizeof path, "%s/synced.png", dir);
+  gf__sink s;
+  CHECK_INT(gf__sink_init(&s, path, NULL, NULL, 0), 0);
+  put_image(&s, "image/png", 0, 's', 100);
+  CHECK_INT(sync_now(&s), 0);
+  CHECK_INT(gf__sink_publish(&s), 0);
+  CHECK_INT(n_dir_syncs, 1);
+  CHECK(image_is(path, 's', 100));
+  gf__sink_free(&s);
+}
+
+/* A new attempt: the sink forgets its images and temporary files, keeps
+ * its options, and names the next image as if it were the first. */
+static void test_reset(void) {
+  clear_dir();
+  fs_normal();
+  gf__sink s;
+  int fb;
+  CHECK_INT(gf__sink_init(&s, NULL, dir, "again", 0), 0);
+  gf__sink_reset(&s); /* nothing yet */
+  CHECK(gf__sink_result(&s, &fb) == NULL);
+  put_image(&s, "image/png", 1, 'a', 100);
+  put_image(&s, "image/png", 0, 'b', 100);
+  CHECK_INT(count_parts(NULL, 0), 2);
+  gf__sink_reset(&s); /* after two finished images */
+  CHECK_INT(count_files(), 0);
+  CHECK(gf__sink_result(&s, &fb) == NULL);
+  CHECK_INT(s.count, 0);
+  CHECK_INT(gf__sink_begin(&s, "image/png"), 0); /* half an image */
+  CHECK_INT(gf__sink_write(&s, png_head, 10), 0);
+  CHECK_INT(count_parts(NULL, 0), 1);
+  gf__sink_reset(&s);
+  CHECK_INT(count_files(), 0);
+  CHECK(gf__sink_result(&s, &fb) == NULL);
+  CHECK_INT(s.active, 0);
+  CHECK_INT(s.fd, -1);
+  CHECK_INT(gf__sink_write(&s, png_head, 10), GF_EINVAL);
+  gf__sink_reset(&s); /* twice in a row */
+  put_image(&s, "image/png", 0, 'c', 200);
+  CHECK_INT(s.count, 1);
+  CHECK_INT(sync_now(&s), 0);
+  CHECK_INT(gf__sink_publish(&s), 0);
+  char want[600];
+  snprintf(want, sizeof want, "%s/again.png", dir);
+  CHECK_STR(s.file, want);
+  CHECK(image_is(want, 'c', 200));
+  CHECK_INT(count_files(), 1);
+  gf__sink_free(&s);
+  /* without files: the results go, nothing else to do */
+  CHECK_INT(gf__sink_init(&s, NULL, NULL, NULL, 0), 0);
+  put_image(&s, NULL, 0, 'd', 10);
+  CHECK(gf__sink_result(&s, &fb) != NULL);
+  gf__sink_reset(&s);
+  CHECK(gf__sink_result(&s, &fb) == NULL);
   gf__sink_free(&s);
 }
 
@@ -258,6 +492,8 @@ int main(int argc, char **argv) {
       TEST(test_final_beats_thought), TEST(test_suffix_never_overwrites),
       TEST(test_out_path_replaced), TEST(test_discard_leaves_nothing),
       TEST(test_thought_fallback), TEST(test_unwritable_dir),
+      TEST(test_no_hard_links), TEST(test_naming_fails_keeps_image),
+      TEST(test_publish_syncs_dir), TEST(test_reset), TEST(test_out_dir_replace),
       TEST(test_dims), TEST(test_dims_streaming_jpeg), TEST(test_redact)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   clear_dir();

@@ -275,6 +275,7 @@ static void cb_retry(gf_gen *g, const gf_attempt *a, void *ud) {
   it_slot *s = ud;
   mark(s->rec, 'r');
   s->rec->retry_count++;
+  maybe_cancel(g, s->rec, 'r');
 }
 
 const gf_callbacks it_callbacks = {cb_thought, cb_text,  cb_begin, cb_data,
@@ -306,6 +307,7 @@ void it_run(const it_opts *o, gf_request **reqs, it_rec *recs, int n) {
     co.retry_initial_ms = o->retry_initial_ms;
   if (o->retry_max_delay_ms)
     co.retry_max_delay_ms = o->retry_max_delay_ms;
+  co.requests_per_minute = o->rpm;
   gf_client *c;
   int rc = gf_client_new(&loop, &co, &c);
   if (rc) {

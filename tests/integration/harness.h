@@ -52,7 +52,7 @@ typedef struct it_rec {
   gf_timings timings;
   int attempts, nretries, retry_count; /* retry_count: on_retry calls */
   gf_attempt retries[IT_MAX_RETRIES];
-  /* cancel after this many callbacks of kind cancel_on ('t','b','D'), or
+  /* cancel after this many callbacks of kind cancel_on ('t','b','D','r'), or
    * right after gf_generate ('s') */
   char cancel_on;
   int cancel_after, seen_for_cancel;
@@ -66,6 +66,7 @@ typedef struct it_opts {
   uint64_t idle_ms; /* 0: the default */
   int max_attempts;  /* 0: 1 (no retries) */
   uint64_t retry_initial_ms, retry_max_delay_ms; /* 0: the defaults */
+  double rpm;        /* requests per minute, 0: no limit */
 } it_opts;
 
 extern const gf_callbacks it_callbacks;

@@ -412,7 +412,8 @@ static gf__sim_job *fixed_job(const gf__sim_cfg *cfg, const char *prompt,
   gf__sim_plan_in in = {
       &j->req,         j->stripped.data,
       j->stripped.len, j->framing,
-      j->marks.faults, {j->req.model, j->create_time, j->response_id}};
+      j->marks.faults, {j->req.model, j->create_time, j->response_id},
+      NULL};
   CHECK_INT(gf__sim_plan_build(&j->plan, &in), 0);
   return j;
 }

@@ -1,6 +1,8 @@
 /* Prompt markers: what each one sets, what is cut out of the prompt the
- * picture is drawn from, and what stays as plain text. */
+ * picture is drawn from, and what stays as plain text; the retry markers'
+ * delay text and the server's [[times:N]] counts. */
 #include "common/buf.h"
+#include "sim/job.h"
 #include "sim/markers.h"
 #include "sim/plan.h"
 #include "test.h"
@@ -29,6 +31,9 @@ static void test_none(void) {
   CHECK_INT(m.body, -1);
   CHECK_INT(variants(&m), 0);
   CHECK_INT(m.faults, 0);
+  CHECK_INT(m.times, 0);
+  CHECK_INT(m.retry_delay_ms, -1);
+  CHECK_INT(m.retry_after, -1);
   CHECK_STR(s.data, "a plain prompt [with] brackets [[");
   gf__buf_free(&s);
   parse("", &m, &s);
@@ -120,7 +125,15 @@ static void test_malformed_stay(void) {
       "[[eol:Mixed]]",     "[[eol:mix]]",       "[[BOM]]",
       "[[bom ]]",          "[[bom:1]]",         "[[sse_fields]]",
       "[[sse-field]]",     "[[multi-line]]",    "[[nospace:]]",
-      "[[no-space]]",      "[[pings]]",         "[[ping:x]]"};
+      "[[no-space]]",      "[[pings]]",         "[[ping:x]]",
+      "[[times:0]]",       "[[times:1001]]",    "[[times:]]",
+      "[[times:x]]",       "[[times:-1]]",      "[[times]]",
+      "[[times:2 ]]",      "[[Times:2]]",       "[[time:2]]",
+      "[[retry-delay:600001]]", "[[retry-delay:1.5]]", "[[retry-delay:]]",
+      "[[retry-delay:-1]]", "[[retry-delay]]",  "[[retry_delay:300]]",
+      "[[retry-delay:300ms]]", "[[retry-after:86401]]", "[[retry-after:2s]]",
+      "[[retry-after: 3]]", "[[Retry-After:3]]", "[[retry-after:]]",
+      "[[retry-after:1234567890]]"};
   for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
     gf__sim_marks m;
     gf__buf s;
@@ -134,6 +147,9 @@ static void test_malformed_stay(void) {
     CHECK_INT(m.comments + m.array, 0);
     CHECK_INT(m.body, -1);
     CHECK_INT(variants(&m), 0);
+    CHECK_INT(m.times, 0);
+    CHECK_INT(m.retry_delay_ms, -1);
+    CHECK_INT(m.retry_after, -1);
     gf__buf_free(&s);
   }
 }
@@ -264,6 +280,82 @@ static void test_apply(void) {
   CHECK_INT(f.bom + f.sse_fields + f.multiline + f.nospace + f.ping, 5);
 }
 
+/* [[times:N]], [[retry-delay:MS]], [[retry-after:S]]: values, bounds, and
+ * cut out of the picture's prompt like the others. */
+static void test_retry_markers(void) {
+  gf__sim_marks m;
+  gf__buf s;
+  parse("a [[fault:429]][[times:2]] b [[retry-delay:300]][[retry-after:3]]c",
+        &m, &s);
+  CHECK_INT(m.faults, GF_SIM_F_429);
+  CHECK_INT(m.times, 2);
+  CHECK_INT(m.retry_delay_ms, 300);
+  CHECK_INT(m.retry_after, 3);
+  CHECK_STR(s.data, "a  b c");
+  gf__buf_free(&s);
+  parse("[[times:1]][[retry-delay:0]][[retry-after:0]]", &m, &s);
+  CHECK_INT(m.times, 1);
+  CHECK_INT(m.retry_delay_ms, 0);
+  CHECK_INT(m.retry_after, 0);
+  CHECK_STR(s.data, "");
+  gf__buf_free(&s);
+  parse("[[times:1000]][[retry-delay:600000]][[retry-after:86400]][[times:7]]",
+        &m, &s);
+  CHECK_INT(m.times, 7); /* the last one wins */
+  CHECK_INT(m.retry_delay_ms, 600000);
+  CHECK_INT(m.retry_after, 86400);
+  CHECK_STR(s.data, "");
+  gf__buf_free(&s);
+  parse("x [[retry-delay:1500]]", &m, &s); /* one alone: the other unset */
+  CHECK_INT(m.retry_delay_ms, 1500);
+  CHECK_INT(m.retry_after, -1);
+  CHECK_INT(m.times, 0);
+  CHECK_STR(s.data, "x ");
+  gf__buf_free(&s);
+}
+
+static void test_delay_text(void) {
+  static const struct {
+    long ms;
+    const char *text;
+  } v[] = {{0, "0s"},         {1, "0.001s"},    {10, "0.01s"},
+           {300, "0.3s"},     {1000, "1s"},     {1234, "1.234s"},
+           {1500, "1.5s"},    {2000, "2s"},     {57230, "57.23s"},
+           {60001, "60.001s"}, {600000, "600s"}};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    char t[GF_SIM_DELAY_TEXT];
+    gf__sim_delay_text(v[i].ms, t);
+    CHECK_STR(t, v[i].text);
+  }
+}
+
+/* The server's counts: per prompt text, byte for byte, and bounded. */
+static void test_tally(void) {
+  gf__sim_tally *t = gf__sim_tally_new();
+  CHECK(t != NULL);
+  const char a[] = "a [[fault:429]][[times:2]]";
+  CHECK_INT(gf__sim_tally_add(t, a, strlen(a)), 1);
+  CHECK_INT(gf__sim_tally_add(t, a, strlen(a)), 2);
+  CHECK_INT(gf__sim_tally_add(t, "a [[fault:429]][[times:2]] ", 27), 1);
+  CHECK_INT(gf__sim_tally_add(t, a, strlen(a) - 1), 1);
+  CHECK_INT(gf__sim_tally_add(t, a, sizeof a), 1); /* with its NUL */
+  CHECK_INT(gf__sim_tally_add(t, "", 0), 1);
+  CHECK_INT(gf__sim_tally_add(t, a, strlen(a)), 3);
+  /* full: a new prompt is not counted, the known ones still are */
+  char p[32];
+  for (int i = 5; i < GF_SIM_TALLY_MAX; i++) {
+    int n = snprintf(p, sizeof p, "prompt %d", i);
+    CHECK_INT(gf__sim_tally_add(t, p, (size_t)n), 1);
+  }
+  CHECK_INT(gf__sim_tally_add(t, "one too many", 12), 0);
+  CHECK_INT(gf__sim_tally_add(t, "one too many", 12), 0);
+  CHECK_INT(gf__sim_tally_add(t, a, strlen(a)), 4);
+  CHECK_INT(gf__sim_tally_add(t, "prompt 5", 8), 2);
+  gf__sim_tally_free(t);
+  gf__sim_tally_free(NULL);
+}
+
 TEST_MAIN(TEST(test_none), TEST(test_all), TEST(test_every_fault),
           TEST(test_malformed_stay), TEST(test_nested_and_limits),
-          TEST(test_new_framings), TEST(test_apply))
+          TEST(test_new_framings), TEST(test_apply),
+          TEST(test_retry_markers), TEST(test_delay_text), TEST(test_tally))

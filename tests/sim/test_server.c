@@ -7,7 +7,9 @@
  * The bodies that are not chunked: a Content-Length (keep-alive after it,
  * TLS records of the marker's size, cut short by the eof and reset
  * faults), and close-delimited (close_notify then FIN; with the eof fault
- * no close_notify), read with the http layer's response parser. */
+ * no close_notify), read with the http layer's response parser. The
+ * retry markers: [[times:N]] counted per prompt text, [[retry-delay:MS]]
+ * and [[retry-after:S]] as the only retry hints sent. */
 #include <json-c/json.h>
 #include <unistd.h>
 
@@ -821,6 +823,139 @@ static void test_body_close(void) {
   }
 }
 
+/* Occurrences of what in the request log. */
+static int srv_log_count(srv *s, const char *what) {
+  FILE *f = fopen(s->log, "r");
+  char line[4096];
+  int n = 0;
+  while (f && fgets(line, sizeof line, f))
+    n += strstr(line, what) != NULL;
+  if (f)
+    fclose(f);
+  return n;
+}
+
+/* Response i's body, of a client that kept the connection. */
+static const char *body_of(const cli *c, int i, size_t *n) {
+  size_t start = i ? c->body_end[i - 1] : 0;
+  *n = c->body_end[i] - start;
+  return c->body.data + start;
+}
+
+static int has(const char *p, size_t n, const char *what) {
+  return memmem(p, n, what, strlen(what)) != NULL;
+}
+
+/* [[fault:429]][[times:2]]: two 429s, then the image; each prompt text has
+ * its own count, kept across connections. */
+static void test_times(void) {
+  static const char p1[] = "a lighthouse [[fault:429]][[times:2]]";
+  static const char p2[] = "a lighthouse [[fault:429]][[times:2]] ";
+  srv s;
+  srv_start(&s, NULL, 1);
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request(p1, "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request(p1, "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request(p2, "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request(p1, "?alt=sse&key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 0);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.failed, 0);
+  CHECK_INT(c.responses, 4);
+  CHECK_INT(c.status[0], 429);
+  CHECK_INT(c.status[1], 429);
+  CHECK_INT(c.status[2], 429); /* p2 differs by a space: its first */
+  CHECK_INT(c.status[3], 200);
+  size_t n;
+  const char *b = body_of(&c, 0, &n);
+  CHECK(has(b, n, "RESOURCE_EXHAUSTED"));
+  b = body_of(&c, 3, &n);
+  check_image(b, n, "a lighthouse ");
+  cli_free(&c);
+
+  memset(&c, 0, sizeof c); /* a new connection: the counts stay */
+  c.reqs[c.nreqs++] = request(p2, "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request(p2, "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request(p1, "?alt=sse&key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 0);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.responses, 3);
+  CHECK_INT(c.status[0], 429);
+  CHECK_INT(c.status[1], 200);
+  CHECK_INT(c.status[2], 200);
+  b = body_of(&c, 1, &n);
+  check_image(b, n, "a lighthouse  ");
+  cli_free(&c);
+  /* the log says what each request got */
+  CHECK_INT(srv_log_lines(&s), 7);
+  CHECK_INT(srv_log_count(&s, "\"fault\":\"429\""), 4);
+  CHECK_INT(srv_log_count(&s, "\"fault\":null"), 3);
+  srv_stop(&s);
+}
+
+/* Given a retry marker, only the given hints are sent; retry-delay reaches
+ * the error object inside a 200 stream too. */
+static void test_retry_hints(void) {
+  srv s;
+  srv_start(&s, NULL, 1);
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("x [[fault:429]][[retry-delay:300]]", "?key=k", 0);
+  c.reqs[c.nreqs++] = request("x [[fault:503]][[retry-after:3]]", "?key=k", 0);
+  c.reqs[c.nreqs++] = request("x [[fault:error-event]][[retry-delay:57230]]",
+                              "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request("x [[fault:503]][[retry-delay:1500]]"
+                              "[[retry-after:0]]", "?key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 0);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.failed, 0);
+  CHECK_INT(c.responses, 4);
+  const char *raw = c.raw.data ? c.raw.data : "";
+  const char *r[5] = {strstr(raw, "HTTP/1.1 429 "), NULL, NULL, NULL, NULL};
+  r[1] = r[0] ? strstr(r[0], "HTTP/1.1 503 ") : NULL;
+  r[2] = r[1] ? strstr(r[1], "HTTP/1.1 200 ") : NULL;
+  r[3] = r[2] ? strstr(r[2], "HTTP/1.1 503 ") : NULL;
+  r[4] = raw + c.raw.len;
+  CHECK(r[0] && r[1] && r[2] && r[3]);
+  if (!r[3]) {
+    cli_free(&c);
+    srv_stop(&s);
+    return;
+  }
+  size_t n0 = (size_t)(r[1] - r[0]), n1 = (size_t)(r[2] - r[1]),
+         n2 = (size_t)(r[3] - r[2]), n3 = (size_t)(r[4] - r[3]);
+  CHECK(has(r[0], n0, "\"retryDelay\": \"0.3s\""));
+  CHECK(!has(r[0], n0, "Retry-After"));
+  CHECK(has(r[1], n1, "\r\nRetry-After: 3\r\n"));
+  CHECK(!has(r[1], n1, "RetryInfo"));
+  CHECK(!has(r[1], n1, "retryDelay"));
+  CHECK(has(r[2], n2, "\"status\":\"UNAVAILABLE\""));
+  CHECK(has(r[2], n2, "\"retryDelay\":\"57.23s\""));
+  CHECK(!has(r[2], n2, "Retry-After"));
+  CHECK(has(r[3], n3, "\"retryDelay\": \"1.5s\""));
+  CHECK(has(r[3], n3, "\r\nRetry-After: 0\r\n"));
+  cli_free(&c);
+
+  /* without the markers: the defaults, and no RetryInfo in the stream */
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("x [[fault:error-event]]", "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request("x [[fault:503]]", "?key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 0);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.responses, 2);
+  CHECK_INT(c.status[1], 503);
+  size_t n;
+  const char *b = body_of(&c, 0, &n);
+  CHECK(has(b, n, "UNAVAILABLE"));
+  CHECK(!has(b, n, "retryDelay"));
+  b = body_of(&c, 1, &n);
+  CHECK(has(b, n, "\"retryDelay\": \"1.5s\""));
+  CHECK(c.raw.data && strstr(c.raw.data, "\r\nRetry-After: 2\r\n") != NULL);
+  cli_free(&c);
+  srv_stop(&s);
+}
+
 static void test_cleanup(void) {
   gf__tls_config_free(client_cfg);
   client_cfg = NULL;
@@ -831,4 +966,4 @@ TEST_MAIN(TEST(test_tls_generation), TEST(test_errors_and_pipelining),
           TEST(test_concurrent), TEST(test_stop_midway),
           TEST(test_start_failures), TEST(test_body_length),
           TEST(test_body_length_faults), TEST(test_body_close),
-          TEST(test_cleanup))
+          TEST(test_times), TEST(test_retry_hints), TEST(test_cleanup))

@@ -1,0 +1,42 @@
+/* Client creation shared by generate and batch. */
+#include "client.h"
+
+#include <stdlib.h>
+
+#include "diag.h"
+
+int gf__client_create(uv_loop_t *loop, const gf__client_args *a,
+                      gf_client **out) {
+  gf_client_options co;
+  gf_client_options_init(&co);
+  const char *env_url = getenv("GEMINI_BASE_URL");
+  co.base_url = a->base_url ? a->base_url
+                : (env_url && *env_url) ? env_url
+                                        : NULL;
+  co.api_key = a->key;
+  co.key_in = a->key_in;
+  co.ca_file = a->ca_file;
+  co.on_trace = a->on_trace;
+  co.trace_ud = a->trace_ud;
+  co.max_attempts = a->max_attempts;
+  co.retry_max_delay_ms = (uint64_t)(a->retry_max_delay_s * 1000 + 0.5);
+  if (co.retry_initial_ms > co.retry_max_delay_ms)
+    co.retry_initial_ms = co.retry_max_delay_ms;
+  co.requests_per_minute = a->rpm;
+  *out = NULL;
+  int err = gf_client_new(loop, &co, out);
+  if (err == 0)
+    return 0;
+  *out = NULL;
+  /* Refused options are usage errors: nothing has been sent. */
+  if (err == GF_EURL)
+    return gf__usage_error("invalid base URL '%s'",
+                           co.base_url ? co.base_url : "(default)");
+  if (err == GF_ECAFILE)
+    return gf__usage_error("cannot load the CA bundle %s",
+                           a->ca_file ? a->ca_file : "(the system's)");
+  if (err == GF_EINVAL)
+    return gf__usage_error("invalid client options: %s", gf_strerror(err));
+  gf__diag_error("cannot create the client: %s", gf_strerror(err));
+  return 1;
+}

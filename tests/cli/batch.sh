@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# gemflow batch against gemflow-sim over loopback TLS: 300 items at -j 100,
+# byte-exact; faults retried once and ok; 429 storms shrink concurrency;
+# safety and 403 not retried; resume sends nothing; an edited prompt is
+# regenerated; SIGINT mid-run then resume; shards; bad lines; --dry-run;
+# the directory lock.
+set -euo pipefail
+. "$(dirname "$0")/lib.bash" "$@"
+
+start_sim
+# batch [options]: gemflow batch against the simulator; sets RC.
+batch() {
+  set +e
+  timeout 300 "$GEMFLOW" batch --base-url "$URL" --ca-file "$CA" "$@" \
+    >"$WORK/out" 2>"$WORK/err"
+  RC=$?
+  set -e
+}
+# py SCRIPT ARGS...: a check written in Python; exit status is the verdict.
+py() { python3 -c "$@"; }
+man_field() { # man_field DIR ID FIELD: the last manifest line's field
+  py 'import json,sys
+last={}
+for l in open(sys.argv[1]+"/manifest.jsonl"):
+    o=json.loads(l); last[o["id"]]=o
+v=last[sys.argv[2]]
+for k in sys.argv[3].split("."): v=v[int(k)] if isinstance(v,list) else v[k]
+print(v)' "$@"
+}
+# Every manifest line is JSON; every ok item's file exists under DIR with
+# the manifest's sha256, which is also what the simulator served for that
+# prompt; no temporary file is left. Prints the number of ok items.
+verify_dir() {
+  py 'import json,sys,hashlib,os
+d=sys.argv[1]; served={}
+for l in open(sys.argv[2]):
+    o=json.loads(l)
+    if o.get("sha256"): served.setdefault(o["prompt"],set()).add(o["sha256"])
+prompts={}
+for l in open(sys.argv[3]):
+    l=l.strip()
+    if l and not l.startswith("#"):
+        o=json.loads(l); prompts[o["id"]]=o["prompt"]
+last={}
+for l in open(d+"/manifest.jsonl"):
+    o=json.loads(l); last[o["id"]]=o
+ok=0
+for i,o in last.items():
+    if o["status"]!="ok": continue
+    f=os.path.join(d,o["file"]); b=open(f,"rb").read()
+    h=hashlib.sha256(b).hexdigest()
+    assert h==o["sha256"], (i,"file differs from manifest")
+    assert len(b)==o["bytes"], (i,"size")
+    assert h in served[prompts[i]], (i,"not what the simulator served")
+    ok+=1
+for root,_,files in os.walk(d):
+    for n in files: assert not n.endswith(".part"), ("temporary left", n)
+print(ok)' "$1" "$WORK/sim.log" "$2"
+}
+requests() { log_lines; }
+
+# ---- 300 items at -j 100, byte-exact -------------------------------------
+py 'import sys
+ratios=["1:1","16:9","9:16","4:3","3:2"]
+with open(sys.argv[1],"w") as f:
+    f.write("# three hundred\n")
+    for i in range(300):
+        f.write("{\"id\":\"item-%03d\",\"prompt\":\"picture number %d of a quiet harbour\",\"aspect_ratio\":\"%s\",\"meta\":{\"n\":%d}}\n" % (i,i,ratios[i%5],i))' "$WORK/p300.jsonl"
+before=$(requests)
+start=$(date +%s.%N)
+batch -j 100 -o "$WORK/o300" --quiet "$WORK/p300.jsonl"
+end=$(date +%s.%N)
+check "300 items: exit 0" rc_is 0
+check "300 items: 300 requests" test $(($(requests) - before)) -eq 300
+check "300 items: all byte-exact" test "$(verify_dir "$WORK/o300" "$WORK/p300.jsonl")" = 300
+check "300 items: 300 manifest lines" test "$(wc -l <"$WORK/o300/manifest.jsonl")" -eq 300
+check "300 items: meta carried" test "$(man_field "$WORK/o300" item-042 meta.n)" = 42
+check "300 items: attempts 1" test "$(man_field "$WORK/o300" item-007 attempts)" = 1
+check "300 items: ext from the mime" test -f "$WORK/o300/item-299.png"
+echo "300 items at -j 100: $(py 'import sys; print("%.2f" % (float(sys.argv[2])-float(sys.argv[1])))' "$start" "$end") s wall"
+
+# ---- resume: a finished run sends nothing; an edited prompt is redone ------
+before=$(requests)
+batch -j 100 -o "$WORK/o300" "$WORK/p300.jsonl"
+check "resume: exit 0" rc_is 0
+check "resume: zero requests" test "$(requests)" -eq "$before"
+check "resume: says 300 already done" err_has "300 already done"
+sed 's/picture number 17 of/picture number 17, edited, of/' "$WORK/p300.jsonl" >"$WORK/p300e.jsonl"
+batch -j 100 -o "$WORK/o300" "$WORK/p300e.jsonl"
+check "edited: exit 0" rc_is 0
+check "edited: one request" test "$(requests)" -eq $((before + 1))
+check "edited: warned" err_has "item-017: the inputs changed"
+check "edited: byte-exact" test "$(verify_dir "$WORK/o300" "$WORK/p300e.jsonl")" = 300
+rm -rf "$WORK/o300"
+
+# ---- faults: transient ones retried once, permanent ones not ---------------
+cat >"$WORK/faults.jsonl" <<'EOF'
+{"id":"f429","prompt":"a kite [[fault:429]] [[times:1]] [[retry-delay:50]]"}
+{"id":"f503","prompt":"a drum [[fault:503]] [[times:1]] [[retry-delay:50]]"}
+{"id":"reset","prompt":"a bell [[fault:reset]] [[times:1]]"}
+{"id":"eof","prompt":"a horn [[fault:eof]] [[times:1]]"}
+{"id":"mid","prompt":"a harp [[fault:midstream]] [[times:1]] [[retry-delay:50]]"}
+{"id":"safety","prompt":"a lute [[fault:safety]]"}
+{"id":"plain","prompt":"a flute","out":"sub/dir/flute.png"}
+EOF
+before=$(requests)
+batch -j 4 -o "$WORK/of" --save-thoughts "$WORK/faults.jsonl"
+check "faults: exit 1 (safety failed)" rc_is 1
+check "faults: 5 retries + 7 first requests" test $(($(requests) - before)) -eq 12
+for id in f429 f503 reset eof mid; do
+  check "faults: $id ok after 2 attempts" test "$(man_field "$WORK/of" $id status)/$(man_field "$WORK/of" $id attempts)" = ok/2
+done
+check "faults: 429 retry recorded" test "$(man_field "$WORK/of" f429 retries.0.code)/$(man_field "$WORK/of" f429 retries.0.http_status)" = http_status/429
+check "faults: safety not retried" test "$(man_field "$WORK/of" safety attempts)/$(man_field "$WORK/of" safety error.code)" = 1/finish_reason
+check "faults: out in a subdirectory" test "$(man_field "$WORK/of" plain file)" = sub/dir/flute.png
+check "faults: thoughts saved" test -s "$WORK/of/plain.thoughts.txt"
+check "faults: byte-exact" test "$(verify_dir "$WORK/of" "$WORK/faults.jsonl")" = 6
+check "faults: summary names the failure" err_has "failed: safety: finish_reason"
+check "faults: key never printed" no_key_printed
+check "faults: key not in the manifest" bash -c "! grep -qF -- '$KEY' '$WORK/of/manifest.jsonl'"
+
+# ---- a 429 storm halves the streams in flight ------------------------------
+py 'import sys
+with open(sys.argv[1],"w") as f:
+    for i in range(16):
+        f.write("{\"id\":\"s%d\",\"prompt\":\"storm %d [[fault:429]] [[times:2]] [[retry-delay:100]] [[think:50]]\"}\n" % (i,i))' "$WORK/storm.jsonl"
+batch -j 8 -v -o "$WORK/os" "$WORK/storm.jsonl"
+check "storm: exit 0" rc_is 0
+check "storm: concurrency halved to 4" err_has "concurrency down to 4"
+check "storm: ... to 2" err_has "concurrency down to 2"
+check "storm: ... to 1" err_has "concurrency down to 1"
+check "storm: all byte-exact" test "$(verify_dir "$WORK/os" "$WORK/storm.jsonl")" = 16
+
+# ---- 403: not retried --------------------------------------------------------
+kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
+mv "$WORK/sim.log" "$WORK/sim1.log"
+start_sim --reject-key "$KEY"
+printf '{"id":"a","prompt":"a door"}\n' >"$WORK/one.jsonl"
+batch -o "$WORK/o403" "$WORK/one.jsonl"
+check "403: exit 1" rc_is 1
+check "403: one request" test "$(requests)" -eq 1
+check "403: recorded" test "$(man_field "$WORK/o403" a error.http_status)/$(man_field "$WORK/o403" a attempts)" = 403/1
+check "403: key never printed" no_key_printed
+kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
+rm -f "$WORK/sim.log"
+start_sim
+
+# ---- SIGINT mid-run, then resume -------------------------------------------
+py 'import sys
+with open(sys.argv[1],"w") as f:
+    for i in range(30):
+        f.write("{\"id\":\"i%02d\",\"prompt\":\"slow study %d [[think:150]]\"}\n" % (i,i))' "$WORK/slow.jsonl"
+set +e
+"$GEMFLOW" batch --base-url "$URL" --ca-file "$CA" -j 4 -o "$WORK/oi" "$WORK/slow.jsonl" \
+  >"$WORK/out" 2>"$WORK/err" &
+pid=$!
+sleep 2.5
+kill -INT "$pid"
+t0=$(date +%s)
+wait "$pid"
+RC=$?
+set -e
+check "SIGINT: exit 130" rc_is 130
+check "SIGINT: exits within 10 s" test $(($(date +%s) - t0)) -le 10
+check "SIGINT: manifest valid, files byte-exact" verify_dir "$WORK/oi" "$WORK/slow.jsonl"
+first_ok=$(py 'import json,sys
+print(" ".join(sorted(o["id"] for o in map(json.loads,open(sys.argv[1])) if o["status"]=="ok")))' "$WORK/oi/manifest.jsonl")
+check "SIGINT: some finished before" test -n "$first_ok"
+check "SIGINT: in-flight ones canceled" grep -q '"code":"canceled"' "$WORK/oi/manifest.jsonl"
+cp "$WORK/sim.log" "$WORK/sim.before"
+batch -j 8 -o "$WORK/oi" "$WORK/slow.jsonl"
+check "resume after SIGINT: exit 0" rc_is 0
+check "resume after SIGINT: all 30 ok" test "$(verify_dir "$WORK/oi" "$WORK/slow.jsonl")" = 30
+check "resume after SIGINT: nothing finished requested again" py 'import json,sys
+old=open(sys.argv[1]).read().splitlines()
+new=[json.loads(l)["prompt"] for l in open(sys.argv[2]).read().splitlines()[len(old):]]
+ok=set(sys.argv[3].split())
+prompts={o["id"]:o["prompt"] for o in map(json.loads,open(sys.argv[4]))}
+sys.exit(1 if any(prompts[i] in new for i in ok) else 0)' "$WORK/sim.before" "$WORK/sim.log" "$first_ok" "$WORK/slow.jsonl"
+
+# ---- shards: disjoint, complete, merged --------------------------------------
+head -n 31 "$WORK/p300.jsonl" >"$WORK/p30.jsonl"
+for k in 0 1 2; do
+  batch -j 16 --shard "$k/3" -o "$WORK/sh$k" "$WORK/p30.jsonl"
+  check "shard $k/3: exit 0" rc_is 0
+done
+check "shards: disjoint and complete" py 'import json,sys
+seen=[]
+for d in sys.argv[1:]:
+    seen+= [json.loads(l)["id"] for l in open(d+"/manifest.jsonl")]
+sys.exit(0 if len(seen)==30 and len(set(seen))==30 else 1)' "$WORK/sh0" "$WORK/sh1" "$WORK/sh2"
+set +e
+"$GEMFLOW" merge-manifests -o "$WORK/merged.jsonl" "$WORK/sh0" "$WORK/sh1" "$WORK/sh2" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+check "merge: exit 0" rc_is 0
+check "merge: 30 lines" test "$(wc -l <"$WORK/merged.jsonl")" -eq 30
+check "merge: totals" grep -q "30 items: 30 ok, 0 failed" "$WORK/out"
+
+# ---- bad input: exit 2 naming the line, nothing sent --------------------------
+bad_line() { # bad_line DESCRIPTION LINE2 EXPECTED-TEXT
+  printf '{"id":"good","prompt":"fine"}\n%s\n' "$2" >"$WORK/bad.jsonl"
+  local before; before=$(requests)
+  batch -o "$WORK/obad" "$WORK/bad.jsonl"
+  check "bad $1: exit 2" rc_is 2
+  check "bad $1: names line 2" err_has "bad.jsonl:2:"
+  check "bad $1: says '$3'" err_has "$3"
+  check "bad $1: nothing sent" test "$(requests)" -eq "$before"
+}
+bad_line "json" '{"id":"x","prompt":' "JSON"
+bad_line "missing id" '{"prompt":"p"}' "id"
+bad_line "duplicate id" '{"id":"good","prompt":"p"}' "duplicate id"
+bad_line "bad id" '{"id":"../x","prompt":"p"}' "id"
+bad_line "ratio" '{"id":"y","prompt":"p","aspect_ratio":"7:5"}' "7:5"
+bad_line "size" '{"id":"y","prompt":"p","image_size":"1k"}' "1k"
+bad_line "missing ref" '{"id":"y","prompt":"p","refs":["nope.png"]}' "nope.png"
+bad_line "unknown key" '{"id":"y","prompt":"p","aspect":"1:1"}' "aspect"
+bad_line "out escapes" '{"id":"y","prompt":"p","out":"../up.png"}' "out"
+
+# ---- --dry-run sends nothing ---------------------------------------------------
+before=$(requests)
+set +e
+"$GEMFLOW" batch --dry-run -s 4K -o "$WORK/odry" "$WORK/p30.jsonl" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+check "dry-run: exit 0" rc_is 0
+check "dry-run: nothing sent" test "$(requests)" -eq "$before"
+check "dry-run: plan with 4K cost" grep -q 'plan: 30 items.*30 to generate.*4K 30.*\$7.200' "$WORK/out"
+check "dry-run: no directory made" test ! -e "$WORK/odry"
+
+# ---- a second batch on a locked directory is refused ---------------------------
+mkdir -p "$WORK/olock"
+flock "$WORK/olock/.gemflow.lock" sleep 5 &
+lockpid=$!
+sleep 0.3
+before=$(requests)
+batch -o "$WORK/olock" "$WORK/one.jsonl"
+check "lock: exit 2" rc_is 2
+check "lock: clear error" err_has "another gemflow batch"
+check "lock: nothing sent" test "$(requests)" -eq "$before"
+kill "$lockpid" 2>/dev/null || true
+wait "$lockpid" 2>/dev/null || true
+
+finish

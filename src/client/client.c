@@ -140,13 +140,17 @@ uint64_t gf__client_rand(gf_client *c) {
 }
 
 void gf__trace(gf_client *c, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  gf__vtrace(c, fmt, ap);
+  va_end(ap);
+}
+
+void gf__vtrace(gf_client *c, const char *fmt, va_list ap) {
   if (!c->on_trace)
     return;
   char line[1024];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
   gf__redact(c->api_key, line);
   c->on_trace(c->trace_ud, line);
 }

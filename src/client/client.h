@@ -7,6 +7,7 @@
  * functions below. */
 #ifndef GF_CLIENT_CLIENT_H
 #define GF_CLIENT_CLIENT_H
+#include <stdarg.h>
 #include <uv.h>
 
 #include "client/exchange.h"
@@ -92,6 +93,7 @@ uint64_t gf__client_take_slot(gf_client *c);
 uint64_t gf__client_rand(gf_client *c);
 void gf__trace(gf_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void gf__vtrace(gf_client *c, const char *fmt, va_list ap);
 
 /* redact.c: the key never leaves the library */
 void gf__redact(const char *key, char *s);

@@ -20,7 +20,7 @@ enum { BODY_NONE, BODY_SNIFF, BODY_SSE, BODY_ARRAY, BODY_ERROR };
 struct gf__xch {
   gf__xch_opts o;
   gf__ev_cbs cbs;
-  void (*trace)(void *ud, const char *line);
+  gf__xch_trace_fn trace;
   void *ud;
   gf__http_resp *http;
   gf__sse *sse;
@@ -45,7 +45,7 @@ static int stream_error(gf__xch *x, int rc);
 /* ---- entry points ------------------------------------------------------- */
 
 gf__xch *gf__xch_new(const gf__xch_opts *o, const gf__ev_cbs *cbs,
-                     void (*trace)(void *ud, const char *line), void *ud) {
+                     gf__xch_trace_fn trace, void *ud) {
   gf__xch *x = calloc(1, sizeof *x);
   if (!x)
     return NULL;
@@ -120,12 +120,10 @@ static void trace(gf__xch *x, const char *fmt, ...)
 static void trace(gf__xch *x, const char *fmt, ...) {
   if (!x->trace)
     return;
-  char line[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
+  x->trace(x->ud, fmt, ap);
   va_end(ap);
-  x->trace(x->ud, line);
 }
 
 static double later_of(double a, double b) { return a > b ? a : b; }

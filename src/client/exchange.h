@@ -12,6 +12,7 @@
  * no callback runs and feeds are ignored. */
 #ifndef GF_CLIENT_EXCHANGE_H
 #define GF_CLIENT_EXCHANGE_H
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,10 +43,11 @@ typedef struct gf__outcome {
 } gf__outcome;
 
 /* cbs: the event decoder's callbacks, with this exchange's ud. A non-zero
- * return decides the outcome with that code (stopped = 1). trace: one
- * printable line per response line worth showing (-v), or NULL. */
+ * return decides the outcome with that code (stopped = 1). trace: a line
+ * (printf format) per response line worth showing (-v), or NULL. */
+typedef void (*gf__xch_trace_fn)(void *ud, const char *fmt, va_list ap);
 gf__xch *gf__xch_new(const gf__xch_opts *o, const gf__ev_cbs *cbs,
-                     void (*trace)(void *ud, const char *line), void *ud);
+                     gf__xch_trace_fn trace, void *ud);
 void gf__xch_free(gf__xch *x);
 /* Response bytes. 0: go on reading; 1: the outcome is decided (the caller
  * stops reading). Never fails otherwise. */

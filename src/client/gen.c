@@ -204,7 +204,7 @@ static void on_connected(void *ud);
 static int on_data(void *ud, const char *p, size_t n);
 static void on_end(void *ud, int err, const char *msg);
 static void on_closed(void *ud);
-static void xch_trace(void *ud, const char *line);
+static void xch_trace(void *ud, const char *fmt, va_list ap);
 static const gf__ev_cbs ev_cbs;
 
 static int attempt_open(gf_gen *g) {
@@ -322,9 +322,9 @@ static void on_closed(void *ud) {
   maybe_done(g);
 }
 
-static void xch_trace(void *ud, const char *line) {
+static void xch_trace(void *ud, const char *fmt, va_list ap) {
   gf_gen *g = ud;
-  gf__trace(g->client, "%s", line);
+  gf__vtrace(g->client, fmt, ap);
 }
 
 /* ---- the retry decision ------------------------------------------------- */

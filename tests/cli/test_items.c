@@ -279,7 +279,7 @@ static void test_each_error(void) {
            "'refs' must be an array of file names");
   bad_line("{\"id\":\"a\",\"prompt\":\"p\",\"refs\":[\"\"]}",
            "empty file name in 'refs'");
-  char refs[1024] = "";
+  char refs[400] = ""; /* 15 names: 224 bytes */
   for (int i = 0; i < 15; i++)
     strcat(refs, i ? ",\"img/red.png\"" : "\"img/red.png\"");
   snprintf(line, sizeof line, "{\"id\":\"a\",\"prompt\":\"p\",\"refs\":[%s]}",

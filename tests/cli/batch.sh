@@ -241,4 +241,36 @@ check "lock: nothing sent" test "$(requests)" -eq "$before"
 kill "$lockpid" 2>/dev/null || true
 wait "$lockpid" 2>/dev/null || true
 
+# ---- --max-cost: items past the budget are not started --------------------
+head -n 6 "$WORK/p300.jsonl" >"$WORK/p5.jsonl"
+before=$(requests)
+batch -j 1 --max-cost 0.3 --json -o "$WORK/ocost" "$WORK/p5.jsonl"
+check "max-cost: exit 1" rc_is 1
+check "max-cost: two requests" test "$(requests)" -eq $((before + 2))
+check "max-cost: summary" py 'import json,sys
+o=json.loads(open(sys.argv[1]).read())
+sys.exit(0 if (o["ok"],o["not_started"],o["items"])==(2,3,5) else 1)' "$WORK/out"
+
+# ---- stdin -------------------------------------------------------------------
+set +e
+"$GEMFLOW" batch --base-url "$URL" --ca-file "$CA" -o "$WORK/ostdin" - \
+  <"$WORK/p5.jsonl" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+check "stdin: exit 0" rc_is 0
+check "stdin: 5 ok" test "$(verify_dir "$WORK/ostdin" "$WORK/p5.jsonl")" = 5
+
+# ---- a write error (file size limit): the item fails with io, nothing new
+# starts, what is done stays valid --------------------------------------------
+set +e
+(trap '' XFSZ; ulimit -f 1024; exec "$GEMFLOW" batch --base-url "$URL" --ca-file "$CA" \
+  -j 1 -o "$WORK/ofull" "$WORK/p5.jsonl") >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+check "write error: exit 1" rc_is 1
+check "write error: one manifest line" test "$(wc -l <"$WORK/ofull/manifest.jsonl")" -eq 1
+check "write error: io" test "$(man_field "$WORK/ofull" item-000 error.code)" = io
+check "write error: the rest not started" err_has "4 not started"
+check "write error: no temporary left" test -z "$(find "$WORK/ofull" -name '*.part')"
+
 finish

@@ -273,4 +273,24 @@ check "write error: io" test "$(man_field "$WORK/ofull" item-000 error.code)" = 
 check "write error: the rest not started" err_has "4 not started"
 check "write error: no temporary left" test -z "$(find "$WORK/ofull" -name '*.part')"
 
+# ---- progress: one live line on a terminal, no escapes otherwise -----------
+if command -v script >/dev/null; then
+  py 'import sys
+with open(sys.argv[1],"w") as f:
+    for i in range(4):
+        f.write("{\"id\":\"t%d\",\"prompt\":\"tty %d [[think:300]]\"}\n" % (i,i))' "$WORK/tty.jsonl"
+  cmd="'$GEMFLOW' batch --base-url '$URL' --ca-file '$CA' -j 2 -o '$WORK/otty' '$WORK/tty.jsonl'"
+  script -qec "$cmd" "$WORK/ts1" >/dev/null
+  check "tty: live line with ETA" grep -q $'\r.*in flight (limit 2).*ETA' "$WORK/ts1"
+  check "tty: clears with an escape" grep -q $'\033\[K' "$WORK/ts1"
+  NO_COLOR=1 script -qec "$cmd --no-resume" "$WORK/ts2" >/dev/null
+  check "NO_COLOR: live line" grep -q $'\r.*ETA' "$WORK/ts2"
+  check "NO_COLOR: no escape codes" bash -c "! grep -q \$'\\033' '$WORK/ts2'"
+  batch -j 2 --no-resume -o "$WORK/otty" "$WORK/tty.jsonl"
+  check "not a tty: no escape codes" bash -c "! grep -q \$'\\033' '$WORK/err'"
+  check "not a tty: no carriage returns" bash -c "! grep -q \$'\\r' '$WORK/err'"
+else
+  fail "script(1) is missing: the terminal progress line is not tested"
+fi
+
 finish

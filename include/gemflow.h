@@ -152,7 +152,8 @@ typedef struct gf_image_info {
 } gf_image_info;
 
 typedef struct gf_timings {
-  /* milliseconds since gf_generate(); -1 when the stage was not reached */
+  /* milliseconds since gf_generate(); -1 when the stage was not reached.
+   * With retries, the stages are the last attempt's. */
   double connected, first_byte, first_thought, image_start, image_end, done;
 } gf_timings;
 

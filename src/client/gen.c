@@ -218,6 +218,8 @@ static int attempt_open(gf_gen *g) {
   g->images_seen = 0;
   g->own_err = 0;
   g->phase = GF__PH_ATTEMPT;
+  /* the stages of the attempt that gives the result, from gf_generate */
+  g->timings = (gf_timings){-1, -1, -1, -1, -1, -1};
   gf__conn_opts o = {
       .loop = c->loop,
       .url = &c->url,
@@ -259,8 +261,7 @@ static void trace_request(gf_gen *g, const gf__http_header *h, size_t nh) {
 static void on_connected(void *ud) {
   gf_gen *g = ud;
   gf_client *c = g->client;
-  if (g->timings.connected < 0)
-    g->timings.connected = gen_ms(g);
+  g->timings.connected = gen_ms(g);
   const char *suite = gf__conn_tls_suite(g->conn);
   gf__trace(c, "* connected to %s%s%s", gf__conn_peer(g->conn),
             suite ? " with " : "", suite ? suite : "");

@@ -17,5 +17,6 @@ echo "simulator: $url"
 out="$top/demo-out"
 GEMINI_API_KEY=demo-key "$top/build/gemflow" batch --base-url "$url" \
   --ca-file "$ca" -j 8 -o "$out" "$top/examples/prompts.jsonl"
+echo "(all from the local simulator: nothing went to the paid service)"
 echo "images:   $out/"
 echo "manifest: $out/manifest.jsonl"

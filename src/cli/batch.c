@@ -279,7 +279,7 @@ static void gf__batch_plan(const gf__batch *b, FILE *f) {
 static void gf__batch_summary(const gf__batch *b) {
   double s = gf__batch_ms(b) / 1000;
   gf__diag_error("%zu ok, %zu failed, %zu not started, %zu already done; "
-                 "cost $%.3f; %.1f s; images in %s/, manifest %s/"
+                 "$%.3f at list prices; %.1f s; images in %s/, manifest %s/"
                  "manifest.jsonl",
                  b->ok, b->failed, b->not_started, b->skipped, b->cost_done, s,
                  b->dir, b->dir);

@@ -49,7 +49,9 @@ const char *gf_version(void);
   X(ETOOBIG, -22, "too_large", "a response element exceeds its limit")         \
   X(EUNSUPPORTED, -23, "unsupported", "unsupported image type")                \
   X(EURL, -24, "bad_url", "invalid base URL")                                  \
-  X(ECAFILE, -25, "ca_file", "CA bundle could not be loaded")
+  X(ECAFILE, -25, "ca_file", "CA bundle could not be loaded")              \
+  X(EINSECURE, -26, "insecure",                                              \
+    "the key would go unencrypted (plain http to a host not on loopback)")
 
 typedef enum gf_errno {
   GF_OK = 0,
@@ -108,13 +110,20 @@ enum gf_key_in { GF_KEY_IN_QUERY = 0, GF_KEY_IN_HEADER = 1 };
 
 typedef struct gf_client_options {
   size_t struct_size;    /* set by gf_client_options_init() */
-  const char *base_url;  /* default "https://www.anyfast.ai" */
+  /* default "https://www.anyfast.ai". Plain http:// only to a loopback
+   * host (127.0.0.0/8, ::1, localhost) when there is a key: anything else
+   * is refused with GF_EINSECURE before any lookup or connection. */
+  const char *base_url;
   const char *api_key;   /* copied; never printed */
   int key_in;            /* GF_KEY_IN_QUERY (default) or GF_KEY_IN_HEADER */
   const char *ca_file;   /* NULL: $SSL_CERT_FILE, then the system bundle */
   int use_sse;           /* 1 (default): ask for alt=sse; 0: JSON array */
-  uint64_t connect_timeout_ms; /* 0: none; default 30000 */
-  uint64_t idle_timeout_ms;    /* no byte for this long fails; default 300000 */
+  /* 0: none. Name resolution, then each address's TCP connect and TLS
+   * handshake; an address that times out gives way to the next. */
+  uint64_t connect_timeout_ms; /* default 15000 */
+  /* No byte for this long fails the attempt, also while waiting for the
+   * response head; the service may think for 50-120 s at 4K. */
+  uint64_t idle_timeout_ms;    /* default 300000 */
   size_t max_event_bytes; /* largest small event (image data excluded) */
   /* Called for request and response lines when set (verbose output); the
    * text never contains the key. */
@@ -129,6 +138,8 @@ typedef struct gf_client_options {
   /* At most this many requests (every attempt counts) start per minute,
    * evenly spaced, across all of the client's generations; 0: no limit. */
   double requests_per_minute;
+  /* The whole attempt, connect to the last byte; 0: none. */
+  uint64_t attempt_timeout_ms; /* default 900000 */
 } gf_client_options;
 
 void gf_client_options_init(gf_client_options *opts);

@@ -1,5 +1,7 @@
 /* A minimal test harness: CHECK macros that report file:line and keep going,
- * and TEST_MAIN that runs the listed tests and prints "N passed, N failed". */
+ * and TEST_MAIN that runs the listed tests and prints "N passed, N failed".
+ * With an argument, only the test of that name runs; a name that matches no
+ * test fails the run, so a typo cannot pass as "0 passed, 0 failed". */
 #ifndef GF_TEST_H
 #define GF_TEST_H
 #include <inttypes.h>
@@ -64,8 +66,9 @@ typedef struct {
 static inline int gf_t_run(const gf_t_case *cases, size_t n, int argc,
                            char **argv) {
   int passed = 0, failed = 0;
+  const char *only = argc > 1 ? argv[1] : NULL;
   for (size_t i = 0; i < n; i++) {
-    if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
+    if (only && strcmp(only, cases[i].name) != 0)
       continue;
     gf_t_cur_failed = 0;
     cases[i].fn();
@@ -76,6 +79,10 @@ static inline int gf_t_run(const gf_t_case *cases, size_t n, int argc,
       passed++;
       printf("ok %s\n", cases[i].name);
     }
+  }
+  if (only && passed + failed == 0) {
+    fprintf(stderr, "no test named '%s'\n", only);
+    return 1;
   }
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;

@@ -44,11 +44,12 @@ int gf__cmd_batch(int argc, char **argv) {
     gf__batch_plan(&b, stdout);
   } else if (!rc) {
     char key[GF__KEY_MAX + 1] = "";
-    if (o.ca_file && access(o.ca_file, R_OK) != 0)
-      rc = gf__usage_error("cannot read the CA file %s: %s", o.ca_file,
+    if (o.net.ca_file && access(o.net.ca_file, R_OK) != 0)
+      rc = gf__usage_error("cannot read the CA file %s: %s", o.net.ca_file,
                            strerror(errno));
     if (!rc)
-      rc = gf__key_load(o.key_file, key);
+      rc = gf__key_load(o.net.key_file,
+                        (const char *const[]){"GEMINI_API_KEY", NULL}, key);
     if (!rc && !o.quiet)
       gf__batch_plan(&b, stderr);
     if (!rc) {

@@ -14,13 +14,6 @@ enum {
   GF__BO_SEARCH,
   GF__BO_PASSTHROUGH,
   GF__BO_MODEL,
-  GF__BO_BASE_URL,
-  GF__BO_CA_FILE,
-  GF__BO_KEY_IN,
-  GF__BO_KEY_FILE,
-  GF__BO_KEY_ARGV,
-  GF__BO_MAX_ATTEMPTS,
-  GF__BO_RETRY_MAX,
   GF__BO_RPM,
   GF__BO_SHARD,
   GF__BO_NO_RESUME,
@@ -40,14 +33,7 @@ static const struct option gf__batch_long[] = {
     {"search", no_argument, NULL, GF__BO_SEARCH},
     {"passthrough", no_argument, NULL, GF__BO_PASSTHROUGH},
     {"model", required_argument, NULL, GF__BO_MODEL},
-    {"base-url", required_argument, NULL, GF__BO_BASE_URL},
-    {"ca-file", required_argument, NULL, GF__BO_CA_FILE},
-    {"key-in", required_argument, NULL, GF__BO_KEY_IN},
-    {"api-key-file", required_argument, NULL, GF__BO_KEY_FILE},
-    {"api-key", optional_argument, NULL, GF__BO_KEY_ARGV},
-    {"key", optional_argument, NULL, GF__BO_KEY_ARGV},
-    {"max-attempts", required_argument, NULL, GF__BO_MAX_ATTEMPTS},
-    {"retry-max-delay", required_argument, NULL, GF__BO_RETRY_MAX},
+    GF__NETOPTS_LONG,
     {"rpm", required_argument, NULL, GF__BO_RPM},
     {"shard", required_argument, NULL, GF__BO_SHARD},
     {"no-resume", no_argument, NULL, GF__BO_NO_RESUME},
@@ -67,9 +53,7 @@ int gf__batch_opts_parse(int argc, char **argv, gf__batch_opts *o) {
   memset(o, 0, sizeof *o);
   o->out_dir = "gemflow-out";
   o->concurrency = 16;
-  o->key_in = GF_KEY_IN_QUERY;
-  o->max_attempts = 5;
-  o->retry_max_delay_s = 60;
+  gf__netopts_init(&o->net);
   o->max_cost = -1;
   opterr = 0;
   optind = 1;
@@ -101,22 +85,12 @@ int gf__batch_opts_parse(int argc, char **argv, gf__batch_opts *o) {
   return 0;
 }
 
-int gf__opt_attempts(const char *arg, int *out) {
-  char *end;
-  long v = strtol(arg, &end, 10);
-  if (!*arg || *end || v < 1 || v > 100)
-    return gf__usage_error("--max-attempts takes 1..100, not '%s'", arg);
-  *out = (int)v;
-  return 0;
-}
-
-int gf__opt_seconds(const char *name, const char *arg, double max,
-                    double *out) {
+static int gf__money(const char *arg, double *out) {
   char *end;
   double v = strtod(arg, &end);
-  if (!*arg || *end || !(v >= 0 && v <= max))
-    return gf__usage_error("%s takes a number of seconds (0..%.0f), not '%s'",
-                           name, max, arg);
+  if (!*arg || *end || !(v >= 0 && v <= 1e9))
+    return gf__usage_error("--max-cost takes an amount in USD (0 or more), "
+                           "not '%s'", arg);
   *out = v;
   return 0;
 }
@@ -152,40 +126,20 @@ static int gf__batch_one(int c, const char *arg, gf__batch_opts *o) {
   case GF__BO_SEARCH: o->search = 1; break;
   case GF__BO_PASSTHROUGH: o->passthrough = 1; break;
   case GF__BO_MODEL: o->model = arg; break;
-  case GF__BO_BASE_URL: o->base_url = arg; break;
-  case GF__BO_CA_FILE: o->ca_file = arg; break;
-  case GF__BO_KEY_FILE: o->key_file = arg; break;
-  case GF__BO_MAX_ATTEMPTS: rc = gf__opt_attempts(arg, &o->max_attempts); break;
-  case GF__BO_RETRY_MAX:
-    rc = gf__opt_seconds("--retry-max-delay", arg, 86400,
-                         &o->retry_max_delay_s);
-    break;
   case GF__BO_RPM: rc = gf__positive("--rpm", arg, 1e6, &o->rpm); break;
   case GF__BO_SHARD: o->shard = arg; break;
   case GF__BO_NO_RESUME: o->no_resume = 1; break;
   case GF__BO_DRY_RUN: o->dry_run = 1; break;
   case GF__BO_MAX_COST:
-    rc = gf__opt_seconds("--max-cost", arg, 1e9, &o->max_cost);
+    rc = gf__money(arg, &o->max_cost);
     break;
   case GF__BO_SAVE_THOUGHTS: o->save_thoughts = 1; break;
   case GF__BO_JSON: o->json = 1; break;
   case GF__BO_QUIET: o->quiet = 1; break;
-  case GF__BO_KEY_IN:
-    if (strcmp(arg, "query") == 0)
-      o->key_in = GF_KEY_IN_QUERY;
-    else if (strcmp(arg, "header") == 0)
-      o->key_in = GF_KEY_IN_HEADER;
-    else
-      rc = gf__usage_error("--key-in takes 'query' or 'header', not '%s'",
-                           arg);
-    break;
-  case GF__BO_KEY_ARGV:
-    rc = gf__usage_error("the API key is not taken from the command line "
-                         "(other users can read it there); set "
-                         "GEMINI_API_KEY or use --api-key-file FILE");
-    break;
   default:
-    rc = gf__usage_error("unhandled option");
+    rc = gf__netopts_take(c, arg, &o->net);
+    if (rc == 1)
+      rc = gf__usage_error("unhandled option");
   }
   return rc;
 }
@@ -212,10 +166,6 @@ void gf__batch_usage(FILE *f) {
       "      --image-only      ask for the IMAGE modality only\n"
       "      --search          ground generations with Google Search\n"
       "      --passthrough     send ratios and sizes the table does not know\n"
-      "      --max-attempts N  attempts per item, the first included "
-      "(default 5)\n"
-      "      --retry-max-delay S  longest wait between attempts (default "
-      "60)\n"
       "      --rpm N           at most N requests started per minute, retries\n"
       "                        included: the project's whole budget (each of\n"
       "                        N shards takes its share)\n"
@@ -232,8 +182,10 @@ void gf__batch_usage(FILE *f) {
       "      --json            print a JSON summary on stdout\n"
       "      --quiet           no progress line and no summary on stderr\n"
       "  -v, --verbose         every request and response line on stderr\n"
-      "      --base-url URL, --model NAME, --ca-file FILE,\n"
-      "      --key-in query|header, --api-key-file FILE: as for generate\n"
+      "      --model NAME      model (default " GF_DEFAULT_MODEL ")\n",
+      f);
+  gf__netopts_usage(f);
+  fputs(
       "  -h, --help            this help\n"
       "\n"
       "Exit status: 0 every item ok; 1 some item failed or was not started;\n"

@@ -4,16 +4,16 @@
 #define GF_CLI_BATCH_OPTS_H
 #include <stdio.h>
 
+#include "netopts.h"
+
 typedef struct gf__batch_opts {
   const char *input;        /* PROMPTS.jsonl or "-" */
   const char *out_dir;      /* default ./gemflow-out */
   int concurrency;          /* -j, default 16 */
   const char *aspect, *size; /* defaults for items that give none */
   int image_only, search, passthrough;
-  const char *model, *base_url, *ca_file, *key_file;
-  int key_in;
-  int max_attempts;         /* default 5 */
-  double retry_max_delay_s; /* default 60 */
+  const char *model;
+  gf__netopts net;
   double rpm;               /* 0: no limit */
   const char *shard;        /* "K/N", "env" or NULL */
   int no_resume, dry_run, save_thoughts;
@@ -24,10 +24,4 @@ typedef struct gf__batch_opts {
 /* 0, or 2 after printing the usage error. argv[0] is the subcommand. */
 int gf__batch_opts_parse(int argc, char **argv, gf__batch_opts *o);
 void gf__batch_usage(FILE *f);
-
-/* Shared with generate: "--max-attempts N" (1..100) and
- * "--retry-max-delay S" (0..86400). 0, or 2 after the usage error. */
-int gf__opt_attempts(const char *arg, int *out);
-int gf__opt_seconds(const char *name, const char *arg, double max,
-                    double *out);
 #endif

@@ -37,9 +37,7 @@ int gf__batch_run(gf__batch *b, const char *key) {
     gf__diag_error("cannot start the event loop");
     return 1;
   }
-  gf__client_args a = {o->base_url, key, o->key_in, o->ca_file,
-                       o->max_attempts, o->retry_max_delay_s,
-                       o->rpm / (double)b->shards,
+  gf__client_args a = {&o->net, key, o->rpm / (double)b->shards,
                        o->verbose ? gf__batch_trace : NULL, b};
   int rc = gf__client_create(&b->loop, &a, &b->client);
   if (rc) {

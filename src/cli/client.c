@@ -5,23 +5,29 @@
 
 #include "diag.h"
 
+static uint64_t gf__ms(double s) { return (uint64_t)(s * 1000 + 0.5); }
+
 int gf__client_create(uv_loop_t *loop, const gf__client_args *a,
                       gf_client **out) {
+  const gf__netopts *n = a->net;
   gf_client_options co;
   gf_client_options_init(&co);
   const char *env_url = getenv("GEMINI_BASE_URL");
-  co.base_url = a->base_url ? a->base_url
+  co.base_url = n->base_url ? n->base_url
                 : (env_url && *env_url) ? env_url
                                         : NULL;
   co.api_key = a->key;
-  co.key_in = a->key_in;
-  co.ca_file = a->ca_file;
+  co.key_in = n->key_in;
+  co.ca_file = n->ca_file;
   co.on_trace = a->on_trace;
   co.trace_ud = a->trace_ud;
-  co.max_attempts = a->max_attempts;
-  co.retry_max_delay_ms = (uint64_t)(a->retry_max_delay_s * 1000 + 0.5);
+  co.max_attempts = n->max_attempts;
+  co.retry_max_delay_ms = gf__ms(n->retry_max_delay_s);
   if (co.retry_initial_ms > co.retry_max_delay_ms)
     co.retry_initial_ms = co.retry_max_delay_ms;
+  co.connect_timeout_ms = gf__ms(n->connect_timeout_s);
+  co.idle_timeout_ms = gf__ms(n->idle_timeout_s);
+  co.attempt_timeout_ms = gf__ms(n->timeout_s);
   co.requests_per_minute = a->rpm;
   *out = NULL;
   int err = gf_client_new(loop, &co, out);
@@ -32,9 +38,14 @@ int gf__client_create(uv_loop_t *loop, const gf__client_args *a,
   if (err == GF_EURL)
     return gf__usage_error("invalid base URL '%s'",
                            co.base_url ? co.base_url : "(default)");
+  if (err == GF_EINSECURE)
+    return gf__usage_error("refusing to send the API key over plain http to "
+                           "%s: use https, or http only to a loopback "
+                           "address (127.0.0.1, ::1, localhost)",
+                           co.base_url);
   if (err == GF_ECAFILE)
     return gf__usage_error("cannot load the CA bundle %s",
-                           a->ca_file ? a->ca_file : "(the system's)");
+                           n->ca_file ? n->ca_file : "(the system's)");
   if (err == GF_EINVAL)
     return gf__usage_error("invalid client options: %s", gf_strerror(err));
   gf__diag_error("cannot create the client: %s", gf_strerror(err));

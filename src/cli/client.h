@@ -6,14 +6,11 @@
 #include <uv.h>
 
 #include "gemflow.h"
+#include "netopts.h"
 
 typedef struct gf__client_args {
-  const char *base_url; /* NULL: $GEMINI_BASE_URL, then the library's */
+  const gf__netopts *net;
   const char *key;
-  int key_in;
-  const char *ca_file;
-  int max_attempts;
-  double retry_max_delay_s;
   double rpm;           /* 0: no limit */
   void (*on_trace)(void *ud, const char *line); /* NULL: not verbose */
   void *trace_ud;

@@ -36,9 +36,10 @@ int gf__cmd_generate(int argc, char **argv) {
   char key[GF__KEY_MAX + 1] = "";
   rc = gf__out_setup(&o, time(NULL), &out);
   if (!rc)
-    rc = gf__check_ca_file(o.ca_file);
+    rc = gf__check_ca_file(o.net.ca_file);
   if (!rc)
-    rc = gf__key_load(o.key_file, key);
+    rc = gf__key_load(o.net.key_file,
+                      (const char *const[]){"GEMINI_API_KEY", NULL}, key);
   if (!rc) {
     gf__diag_set_secret(key);
     rc = gf__run_generate(&o, key, req, &out.gen);

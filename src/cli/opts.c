@@ -5,7 +5,6 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "batch_opts.h"
 #include "diag.h"
 
 enum {
@@ -13,16 +12,9 @@ enum {
   GF__OPT_SEARCH,
   GF__OPT_THOUGHTS,
   GF__OPT_JSON,
-  GF__OPT_BASE_URL,
   GF__OPT_MODEL,
-  GF__OPT_CA_FILE,
-  GF__OPT_KEY_IN,
-  GF__OPT_KEY_FILE,
-  GF__OPT_KEY_ARGV,
   GF__OPT_PASSTHROUGH,
   GF__OPT_VERSION,
-  GF__OPT_MAX_ATTEMPTS,
-  GF__OPT_RETRY_MAX,
 };
 
 static const struct option gf__long_opts[] = {
@@ -35,18 +27,9 @@ static const struct option gf__long_opts[] = {
     {"thoughts", no_argument, NULL, GF__OPT_THOUGHTS},
     {"json", no_argument, NULL, GF__OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
-    {"base-url", required_argument, NULL, GF__OPT_BASE_URL},
     {"model", required_argument, NULL, GF__OPT_MODEL},
-    {"ca-file", required_argument, NULL, GF__OPT_CA_FILE},
-    {"key-in", required_argument, NULL, GF__OPT_KEY_IN},
-    {"api-key-file", required_argument, NULL, GF__OPT_KEY_FILE},
-    /* Recognised only to refuse it with a reason: argv is visible to every
-     * user of the machine (ps, /proc). */
-    {"api-key", optional_argument, NULL, GF__OPT_KEY_ARGV},
-    {"key", optional_argument, NULL, GF__OPT_KEY_ARGV},
     {"passthrough", no_argument, NULL, GF__OPT_PASSTHROUGH},
-    {"max-attempts", required_argument, NULL, GF__OPT_MAX_ATTEMPTS},
-    {"retry-max-delay", required_argument, NULL, GF__OPT_RETRY_MAX},
+    GF__NETOPTS_LONG,
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, GF__OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -57,9 +40,7 @@ static int gf__bad_option(int c, char **argv);
 
 int gf__opts_parse(int argc, char **argv, gf__cli_opts *o) {
   memset(o, 0, sizeof *o);
-  o->key_in = GF_KEY_IN_QUERY;
-  o->max_attempts = 5;
-  o->retry_max_delay_s = 60;
+  gf__netopts_init(&o->net);
   opterr = 0;
   optind = 1;
   int c;
@@ -111,21 +92,12 @@ void gf__opts_usage(FILE *f) {
       "stdout\n"
       "  -v, --verbose         request, response headers and timings on "
       "stderr\n"
-      "      --base-url URL    service (default $GEMINI_BASE_URL, then\n"
-      "                        https://www.anyfast.ai)\n"
       "      --model NAME      model (default " GF_DEFAULT_MODEL ")\n"
-      "      --ca-file FILE    trust these CA certificates (PEM)\n"
-      "      --key-in WHERE    send the key in the 'query' (default) or a "
-      "'header'\n"
-      "      --api-key-file FILE  read the key from FILE's first line\n"
-      "                        (default: $GEMINI_API_KEY; never from argv)\n"
       "      --passthrough     send ratios and sizes the model table does "
-      "not know\n"
-      "      --max-attempts N  attempts in all, the first included (default\n"
-      "                        5; 1: no retry). Retried: 408, 429, 5xx,\n"
-      "                        resets, cut streams, timeouts\n"
-      "      --retry-max-delay S  longest wait between attempts (default\n"
-      "                        60); a server asking for more fails at once\n"
+      "not know\n",
+      f);
+  gf__netopts_usage(f);
+  fputs(
       "  -h, --help            this help\n"
       "      --version         print the version\n"
       "\n"
@@ -150,32 +122,13 @@ static int gf__opt_one(int c, const char *arg, gf__cli_opts *o) {
   case GF__OPT_SEARCH: o->search = 1; break;
   case GF__OPT_THOUGHTS: o->thoughts = 1; break;
   case GF__OPT_JSON: o->json = 1; break;
-  case GF__OPT_BASE_URL: o->base_url = arg; break;
   case GF__OPT_MODEL: o->model = arg; break;
-  case GF__OPT_CA_FILE: o->ca_file = arg; break;
-  case GF__OPT_KEY_FILE: o->key_file = arg; break;
   case GF__OPT_PASSTHROUGH: o->passthrough = 1; break;
   case GF__OPT_VERSION: o->version = 1; break;
-  case GF__OPT_MAX_ATTEMPTS: return gf__opt_attempts(arg, &o->max_attempts);
-  case GF__OPT_RETRY_MAX:
-    return gf__opt_seconds("--retry-max-delay", arg, 86400,
-                           &o->retry_max_delay_s);
-  case GF__OPT_KEY_IN:
-    if (strcmp(arg, "query") == 0)
-      o->key_in = GF_KEY_IN_QUERY;
-    else if (strcmp(arg, "header") == 0)
-      o->key_in = GF_KEY_IN_HEADER;
-    else
-      return gf__usage_error("--key-in takes 'query' or 'header', not '%s'",
-                             arg);
-    break;
-  case GF__OPT_KEY_ARGV:
-    /* Never echo the argument: it is the key. */
-    return gf__usage_error("the API key is not taken from the command line "
-                           "(other users can read it there); set "
-                           "GEMINI_API_KEY or use --api-key-file FILE");
-  default:
-    return gf__usage_error("unhandled option");
+  default: {
+    int rc = gf__netopts_take(c, arg, &o->net);
+    return rc == 1 ? gf__usage_error("unhandled option") : rc;
+  }
   }
   return 0;
 }

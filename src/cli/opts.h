@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "gemflow.h"
+#include "netopts.h"
 
 typedef struct gf__cli_opts {
   const char *prompt;
@@ -14,13 +15,8 @@ typedef struct gf__cli_opts {
   const char *refs[GF_MAX_REFS];
   int nrefs;              /* how many -r were given (may exceed the array) */
   int image_only, search, thoughts, json, verbose, passthrough;
-  const char *base_url;   /* NULL: $GEMINI_BASE_URL, then the library's */
   const char *model;      /* NULL: GF_DEFAULT_MODEL */
-  const char *ca_file;
-  const char *key_file;
-  int key_in;             /* GF_KEY_IN_QUERY or GF_KEY_IN_HEADER */
-  int max_attempts;       /* default 5 */
-  double retry_max_delay_s; /* default 60 */
+  gf__netopts net;
   int help, version;
 } gf__cli_opts;
 

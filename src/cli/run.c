@@ -72,9 +72,8 @@ int gf__run_generate(const gf__cli_opts *o, const char *key,
 /* 0 with r->client set; else the exit code, after saying why. */
 static int gf__client_open(gf__run *r, const char *key) {
   const gf__cli_opts *o = r->o;
-  gf__client_args a = {o->base_url, key, o->key_in, o->ca_file,
-                       o->max_attempts, o->retry_max_delay_s, 0,
-                       o->verbose ? gf__on_trace : NULL, r};
+  gf__client_args a = {&o->net, key, 0, o->verbose ? gf__on_trace : NULL,
+                       r};
   return gf__client_create(&r->loop, &a, &r->client);
 }
 

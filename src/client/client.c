@@ -15,7 +15,8 @@ void gf_client_options_init(gf_client_options *o) {
   o->base_url = "https://www.anyfast.ai";
   o->key_in = GF_KEY_IN_QUERY;
   o->use_sse = 1;
-  o->connect_timeout_ms = 30000;
+  o->connect_timeout_ms = 15000;
+  o->attempt_timeout_ms = 900000;
   /* The service may think for 50-120 s at 4K without sending a byte. */
   o->idle_timeout_ms = 300000;
   o->max_event_bytes = 4 * 1024 * 1024;
@@ -63,6 +64,10 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   gf__queue_init(&c->gens);
   int rc = gf__url_parse(o.base_url ? o.base_url : "https://www.anyfast.ai",
                          &c->url);
+  /* the key never crosses a network in cleartext */
+  if (!rc && o.api_key && *o.api_key && !c->url.tls &&
+      !gf__url_is_loopback(&c->url))
+    rc = GF_EINSECURE;
   if (!rc && o.api_key && !(c->api_key = strdup(o.api_key)))
     rc = GF_ENOMEM;
   if (!rc && !(c->read_buf = malloc(GF__READ_BUF)))
@@ -77,6 +82,7 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   c->use_sse = o.use_sse;
   c->connect_timeout_ms = o.connect_timeout_ms;
   c->idle_timeout_ms = o.idle_timeout_ms;
+  c->attempt_timeout_ms = o.attempt_timeout_ms;
   c->max_event_bytes = o.max_event_bytes;
   c->on_trace = o.on_trace;
   c->trace_ud = o.trace_ud;
@@ -149,8 +155,13 @@ void gf__trace(gf_client *c, const char *fmt, ...) {
 void gf__vtrace(gf_client *c, const char *fmt, va_list ap) {
   if (!c->on_trace)
     return;
-  char line[1024];
-  vsnprintf(line, sizeof line, fmt, ap);
-  gf__redact(c->api_key, line);
-  c->on_trace(c->trace_ud, line);
+  /* whole, redacted, then cut: a key across the cut leaves no prefix */
+  char *whole = NULL;
+  if (vasprintf(&whole, fmt, ap) < 0)
+    return;
+  gf__redact(c->api_key, whole);
+  if (strlen(whole) > GF__TRACE_MAX)
+    whole[GF__TRACE_MAX] = '\0';
+  c->on_trace(c->trace_ud, whole);
+  free(whole);
 }

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "client/exchange.h"
+#include "client/redact.h"
 #include "client/retry.h"
 #include "client/sink.h"
 #include "common/buf.h"
@@ -21,6 +22,7 @@
 #include "tls/tls.h"
 
 #define GF__READ_BUF (64 * 1024)
+#define GF__TRACE_MAX 1023 /* bytes of one trace line */
 
 struct gf_client {
   uv_loop_t *loop;
@@ -28,7 +30,7 @@ struct gf_client {
   char *api_key;
   int key_in;
   int use_sse;
-  uint64_t connect_timeout_ms, idle_timeout_ms;
+  uint64_t connect_timeout_ms, idle_timeout_ms, attempt_timeout_ms;
   size_t max_event_bytes;
   gf__retry_policy retry;
   uint64_t rand_state;     /* the jitter's */
@@ -95,6 +97,4 @@ void gf__trace(gf_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void gf__vtrace(gf_client *c, const char *fmt, va_list ap);
 
-/* redact.c: the key never leaves the library */
-void gf__redact(const char *key, char *s);
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "client/redact.h"
 #include "common/buf.h"
 #include "http/http.h"
 #include "sse/sse.h"
@@ -128,6 +129,26 @@ static void trace(gf__xch *x, const char *fmt, ...) {
 
 static double later_of(double a, double b) { return a > b ? a : b; }
 
+/* x->msg from a format: written whole, the key redacted, then cut to
+ * size, so that a key straddling the cut cannot leave its prefix. */
+static void set_message(gf__xch *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_message(gf__xch *x, const char *fmt, ...) {
+  char *whole = NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vasprintf(&whole, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    snprintf(x->msg, sizeof x->msg, "%s", gf_strerror(GF_ENOMEM));
+    return;
+  }
+  gf__redact(x->o.secret, whole);
+  snprintf(x->msg, sizeof x->msg, "%s", whole);
+  free(whole);
+}
+
 /* The one place the outcome is set. e: the error object behind it. */
 static void decide(gf__xch *x, int status, const char *msg,
                    const gf__api_error *e) {
@@ -146,31 +167,48 @@ static void decide(gf__xch *x, int status, const char *msg,
     o->retry_wait_s = later_of(o->retry_wait_s, e->retry_delay_s);
   }
   if (msg && msg != x->msg)
-    snprintf(x->msg, sizeof x->msg, "%s", msg);
+    set_message(x, "%s", msg);
   o->message = x->msg[0] ? x->msg : NULL;
 }
 
 static void fail_with_api_error(gf__xch *x, int code, const gf__api_error *e) {
-  char m[512];
   int status = e->code ? e->code : x->out.http_status;
-  snprintf(m, sizeof m, "%s%d %s: %s", code == GF_ESTATUS ? "HTTP " : "error ",
-           status, e->status ? e->status : gf__http_reason(status),
-           e->message ? e->message : "(no message)");
-  decide(x, code, m, e);
+  set_message(x, "%s%d %s: %s", code == GF_ESTATUS ? "HTTP " : "error ",
+              status, e->status ? e->status : gf__http_reason(status),
+              e->message ? e->message : "(no message)");
+  decide(x, code, x->msg, e);
 }
 
-/* ": " and the start of the gathered body, printable characters only,
- * after the k bytes of m. */
-static void excerpt(const gf__xch *x, char *m, size_t k, size_t cap) {
-  if (!x->errbody.len || k + 3 >= cap)
-    return;
-  m[k++] = ':';
-  m[k++] = ' ';
-  for (size_t i = 0; i < x->errbody.len && k + 1 < cap && i < 200; i++) {
+/* The start of the gathered body, printable characters only, at most
+ * GF__EXCERPT of them: the key is redacted before the cut. */
+#define GF__EXCERPT 200
+
+static char *excerpt(const gf__xch *x) {
+  size_t keylen = x->o.secret ? strlen(x->o.secret) : 0;
+  size_t n = x->errbody.len < GF__EXCERPT + keylen ? x->errbody.len
+                                                   : GF__EXCERPT + keylen;
+  char *e = malloc(n + 1);
+  if (!e)
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
     char ch = x->errbody.data[i];
-    m[k++] = ch >= 0x20 && ch < 0x7f ? ch : ' ';
+    e[i] = ch >= 0x20 && ch < 0x7f ? ch : ' ';
   }
-  m[k] = '\0';
+  e[n] = '\0';
+  gf__redact(x->o.secret, e);
+  if (strlen(e) > GF__EXCERPT)
+    e[GF__EXCERPT] = '\0';
+  return e;
+}
+
+/* "<head>: <excerpt>", or the head alone for an empty body. */
+static void message_with_excerpt(gf__xch *x, const char *head) {
+  char *e = x->errbody.len ? excerpt(x) : NULL;
+  if (e)
+    set_message(x, "%s: %s", head, e);
+  else
+    set_message(x, "%s", head);
+  free(e);
 }
 
 /* A non-2xx answer: Google's error JSON, or the start of whatever it was,
@@ -181,22 +219,22 @@ static void finish_error_body(gf__xch *x) {
     fail_with_api_error(x, GF_ESTATUS, &x->api_error);
     return;
   }
-  char m[300];
-  int k = snprintf(m, sizeof m, "HTTP %d %s", x->out.http_status,
-                   gf__http_reason(x->out.http_status));
-  excerpt(x, m, (size_t)k, sizeof m);
-  decide(x, GF_ESTATUS, m, NULL);
+  char head[64];
+  snprintf(head, sizeof head, "HTTP %d %s", x->out.http_status,
+           gf__http_reason(x->out.http_status));
+  message_with_excerpt(x, head);
+  decide(x, GF_ESTATUS, x->msg, NULL);
 }
 
 /* A 2xx body that is no event stream and no JSON (an HTML page from a
  * proxy): a protocol error, not worth a retry. */
 static void fail_not_stream(gf__xch *x) {
-  char m[300];
-  int k = snprintf(m, sizeof m, "HTTP %d but the body is not an event "
-                   "stream (Content-Type %s)", x->out.http_status,
-                   x->content_type[0] ? x->content_type : "absent");
-  excerpt(x, m, (size_t)k, sizeof m);
-  decide(x, GF_EHTTP, m, NULL);
+  char head[160];
+  snprintf(head, sizeof head, "HTTP %d but the body is not an event "
+           "stream (Content-Type %s)", x->out.http_status,
+           x->content_type[0] ? x->content_type : "absent");
+  message_with_excerpt(x, head);
+  decide(x, GF_EHTTP, x->msg, NULL);
 }
 
 static void fail_verdict(gf__xch *x, int v, const gf__gem_summary *s) {

@@ -27,6 +27,8 @@ typedef struct gf__xch_opts {
   int want_sse;           /* we asked for alt=sse */
   size_t max_event_bytes; /* 0: the decoder's default */
   double now;             /* Unix time, for Retry-After dates */
+  const char *secret;     /* the API key, redacted from every message
+                             before it is cut to size; NULL: none */
 } gf__xch_opts;
 
 typedef struct gf__outcome {

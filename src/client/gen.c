@@ -211,7 +211,8 @@ static int attempt_open(gf_gen *g) {
   static const gf__conn_cbs cbs = {on_connected, on_data, on_end, on_closed};
   gf_client *c = g->client;
   gf__xch_free(g->xch);
-  gf__xch_opts xo = {c->use_sse, c->max_event_bytes, (double)time(NULL)};
+  gf__xch_opts xo = {c->use_sse, c->max_event_bytes, (double)time(NULL),
+                     c->api_key};
   g->xch = gf__xch_new(&xo, &ev_cbs, xch_trace, g);
   if (!g->xch)
     return GF_ENOMEM;
@@ -226,6 +227,7 @@ static int attempt_open(gf_gen *g) {
       .tls = c->tls,
       .connect_timeout_ms = c->connect_timeout_ms,
       .idle_timeout_ms = c->idle_timeout_ms,
+      .total_timeout_ms = c->attempt_timeout_ms,
       .read_buf = c->read_buf,
       .read_buf_len = GF__READ_BUF,
   };
@@ -470,10 +472,15 @@ static const gf__ev_cbs ev_cbs = {ev_thought,    ev_text,      ev_image_begin,
 
 /* ---- the end ------------------------------------------------------------ */
 
+/* Redacted whole, then cut to size. */
 static void set_msg(gf_gen *g, const char *msg) {
-  if (msg && msg != g->msg)
-    snprintf(g->msg, sizeof g->msg, "%s", msg);
-  gf__redact(g->client->api_key, g->msg);
+  if (!msg || msg == g->msg)
+    return;
+  char *whole = strdup(msg);
+  if (whole)
+    gf__redact(g->client->api_key, whole);
+  snprintf(g->msg, sizeof g->msg, "%s", whole ? whole : "");
+  free(whole);
 }
 
 /* Decides the result once; what is open closes, then maybe_done. */

@@ -5,7 +5,8 @@
  * request line is redacted whatever its length (gen.c). */
 #include <string.h>
 
-#include "client/client.h"
+#include "client/redact.h"
+#include "gemflow.h"
 
 void gf__redact(const char *key, char *s) {
   size_t k = key ? strlen(key) : 0;

@@ -14,6 +14,8 @@
 
 enum { ST_RESOLVING, ST_CONNECTING, ST_HANDSHAKE, ST_OPEN, ST_ENDED };
 
+#define GF__KEEPALIVE_S 30 /* idle seconds before the first TCP probe */
+
 struct gf__conn {
   uv_loop_t *loop;
   const gf__url *url;
@@ -21,6 +23,9 @@ struct gf__conn {
   gf__conn_cbs cbs;
   void *ud;
   uint64_t connect_timeout_ms, idle_timeout_ms;
+  uint64_t total_timeout_ms;
+  uint64_t deadline;   /* loop time the whole attempt must end by; 0: none */
+  int timer_is_deadline; /* the armed timer is the deadline's */
   char *read_buf;
   size_t read_buf_len;
 
@@ -67,6 +72,12 @@ int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
   c->ud = ud;
   c->connect_timeout_ms = o->connect_timeout_ms;
   c->idle_timeout_ms = o->idle_timeout_ms;
+  /* the loop's clock is cached: a call from outside a callback (before
+   * uv_run) would otherwise time from a stale now */
+  uv_update_time(o->loop);
+  if (o->total_timeout_ms)
+    c->deadline = uv_now(o->loop) + o->total_timeout_ms;
+  c->total_timeout_ms = o->total_timeout_ms;
   c->read_buf = o->read_buf;
   c->read_buf_len = o->read_buf_len;
   gf__buf_init(&c->out, 0);
@@ -147,15 +158,40 @@ static void end(gf__conn *c, int err, const char *msg) {
 
 /* ---- timers ------------------------------------------------------------- */
 
+static void drop_address(gf__conn *c);
+
 static void on_timeout(uv_timer_t *t) {
   gf__conn *c = t->data;
-  if (c->state == ST_OPEN)
+  if (c->timer_is_deadline) {
+    snprintf(c->msg, sizeof c->msg, "the attempt took longer than the "
+             "%.0f s timeout", (double)c->total_timeout_ms / 1000);
+    end(c, GF_ETIMEDOUT, c->msg);
+  } else if (c->state == ST_OPEN) {
     end(c, GF_ETIMEDOUT, "no data from the server within the idle timeout");
-  else
-    end(c, GF_ETIMEDOUT, "connect timeout");
+  } else if ((c->state == ST_CONNECTING || c->state == ST_HANDSHAKE) &&
+             c->ai_next) {
+    /* the timeout is per address: this one is given up, the next tried */
+    snprintf(c->msg, sizeof c->msg, "connect to %s timed out", c->peer);
+    drop_address(c);
+    try_next_address(c);
+  } else {
+    end(c, GF_ETIMEDOUT, c->state == ST_CONNECTING || c->state == ST_HANDSHAKE
+                             ? "connect timeout" : "name resolution timeout");
+  }
 }
 
+/* The stage's timeout, or what is left of the whole attempt's if that
+ * comes first. */
 static void arm_timer(gf__conn *c, uint64_t ms) {
+  c->timer_is_deadline = 0;
+  if (c->deadline) {
+    uint64_t now = uv_now(c->loop);
+    uint64_t left = c->deadline > now ? c->deadline - now : 1;
+    if (!ms || left <= ms) {
+      ms = left;
+      c->timer_is_deadline = 1;
+    }
+  }
   if (ms)
     uv_timer_start(&c->timer, on_timeout, ms, 0);
   else
@@ -240,6 +276,9 @@ static void try_next_address(gf__conn *c) {
   c->tcp->data = c;
   c->pending++;
   uv_tcp_nodelay(c->tcp, 1);
+  /* the service may be silent for minutes: probes find a dead peer */
+  uv_tcp_keepalive(c->tcp, 1, GF__KEEPALIVE_S);
+  arm_timer(c, c->connect_timeout_ms);
   c->creq.data = c;
   int rc = uv_tcp_connect(&c->creq, c->tcp, ai->ai_addr, on_tcp_connected);
   if (rc < 0) {
@@ -248,6 +287,17 @@ static void try_next_address(gf__conn *c) {
     close_tcp(c);
     try_next_address(c);
   }
+}
+
+/* Gives up the address being tried: its socket and its TLS session. */
+static void drop_address(gf__conn *c) {
+  close_tcp(c);
+  if (c->tls) {
+    gf__tls_free(c->tls);
+    c->tls = NULL;
+  }
+  gf__buf_reset(&c->out);
+  c->state = ST_CONNECTING;
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);

@@ -34,8 +34,11 @@ typedef struct gf__conn_opts {
   uv_loop_t *loop;
   const gf__url *url;
   gf__tls_config *tls;     /* required when url->tls */
-  uint64_t connect_timeout_ms; /* 0: none (covers DNS, TCP and TLS) */
+  uint64_t connect_timeout_ms; /* 0: none; DNS, then each address's TCP
+                                  connect and TLS handshake (a timed-out
+                                  address gives way to the next) */
   uint64_t idle_timeout_ms;    /* 0: none; reset by every read */
+  uint64_t total_timeout_ms;   /* 0: none; the whole connection's life */
   char *read_buf;          /* shared read buffer (one per client) */
   size_t read_buf_len;
 } gf__conn_opts;

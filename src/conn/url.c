@@ -106,3 +106,15 @@ int gf__url_parse(const char *s, gf__url *u) {
   u->prefix[plen] = '\0';
   return 0;
 }
+
+int gf__url_is_loopback(const gf__url *u) {
+  if (strcasecmp(u->host, "localhost") == 0 ||
+      strcasecmp(u->host, "localhost.") == 0)
+    return 1;
+  unsigned char a[16];
+  if (inet_pton(AF_INET, u->host, a) == 1)
+    return a[0] == 127;
+  static const unsigned char v6_loopback[16] = {[15] = 1};
+  return inet_pton(AF_INET6, u->host, a) == 1 &&
+         memcmp(a, v6_loopback, 16) == 0;
+}

@@ -14,4 +14,7 @@ typedef struct gf__url {
 
 /* 0 or GF_EURL. */
 int gf__url_parse(const char *s, gf__url *u);
+/* 1 when the host is this machine's loopback: "localhost" (any case, also
+ * with a trailing dot), an IPv4 literal in 127.0.0.0/8, or ::1. */
+int gf__url_is_loopback(const gf__url *u);
 #endif

@@ -27,19 +27,24 @@ gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx) {
   gf__queue_init(&j->node);
   stamp(j);
   j->status = 200;
-  char qkey[512];
+  char qkey[512] = "";
+  int bad = 0;
   if (rx->too_big) {
     gf__sim_err_set(&j->err, 413, "INVALID_ARGUMENT",
                     "Request payload size exceeds the limit: %u bytes.",
                     GF_SIM_BODY_MAX);
     j->err.close = 1;
-  } else if (gf__sim_req_target(&j->req, rx->method, rx->target, qkey,
-                                sizeof qkey, &j->err) == 0 &&
-             gf__sim_req_key(&j->req,
-                             rx->header_key && *rx->header_key ? rx->header_key
-                                                               : qkey,
-                             cfg->reject, cfg->nreject, &j->err) == 0 &&
-             gf__sim_req_body(&j->req, rx->root, cfg->seed, &j->err) == 0) {
+    bad = 1;
+  } else {
+    bad = gf__sim_req_target(&j->req, rx->method, rx->target, qkey,
+                             sizeof qkey, &j->err) != 0;
+  }
+  /* what came, for the log, whether or not the request gets further */
+  const char *key = gf__sim_req_pick_key(&j->req, rx->header_key, qkey);
+  gf__sim_req_note_body(&j->req, rx->root);
+  if (!bad &&
+      gf__sim_req_key(&j->req, key, cfg->reject, cfg->nreject, &j->err) == 0 &&
+      gf__sim_req_body(&j->req, rx->root, cfg->seed, &j->err) == 0) {
     j->have_req = 1;
     if (gf__sim_marks_parse(j->req.prompt, j->req.plen, &j->marks,
                             &j->stripped) ||
@@ -293,6 +298,11 @@ int gf__sim_job_log(const gf__sim_job *j, FILE *f, int aborted) {
   json_object_object_add(o, "refs", json_object_new_int(j->req.nrefs));
   json_object_object_add(o, "sse", json_object_new_boolean(j->status == 200 && !j->framing.array));
   json_object_object_add(o, "aborted", json_object_new_boolean(aborted));
+  /* what reached the wire, whatever the answer was (never the key) */
+  add_str(o, "key_from", j->req.key_from);
+  json_object_object_add(o, "modalities", json_object_get(j->req.modalities));
+  json_object_object_add(o, "search", json_object_new_boolean(j->req.search));
+  json_object_object_add(o, "alt_sse", json_object_new_boolean(j->req.sse));
   const char *s = json_object_to_json_string_ext(
       o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
   int rc = s && fprintf(f, "%s\n", s) > 0 && fflush(f) == 0 ? 0 : GF_EIO;

@@ -81,6 +81,9 @@ int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out);
  * failed is returned too), or -1 when the head can be written now. */
 int gf__sim_job_waits(const gf__sim_job *j);
 /* One JSON line (never the key), flushed. aborted: the connection ended
- * before the response did. */
+ * before the response did. Besides the answer (status, fault, image...), it
+ * says what reached the wire: key_from ("query", "header" or null),
+ * modalities (responseModalities as sent, or null), search (a google_search
+ * tool came) and alt_sse (the target asked ?alt=sse). */
 int gf__sim_job_log(const gf__sim_job *j, FILE *f, int aborted);
 #endif

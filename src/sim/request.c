@@ -34,6 +34,8 @@ void gf__sim_req_free(gf__sim_req *r) {
   free(r->prompt);
   r->prompt = NULL;
   r->plen = 0;
+  json_object_put(r->modalities);
+  r->modalities = NULL;
 }
 
 int gf__sim_req_target(gf__sim_req *r, const char *method, const char *target,
@@ -65,6 +67,16 @@ int gf__sim_req_target(gf__sim_req *r, const char *method, const char *target,
     return check_query(r, target + plen + 1, tlen - plen - 1, keybuf, keysize,
                        e);
   return 0;
+}
+
+const char *gf__sim_req_pick_key(gf__sim_req *r, const char *header_key,
+                                 const char *query_key) {
+  if (header_key && *header_key) {
+    r->key_from = "header";
+    return header_key;
+  }
+  r->key_from = query_key && *query_key ? "query" : NULL;
+  return query_key;
 }
 
 int gf__sim_req_key(gf__sim_req *r, const char *key, const char *const *reject,
@@ -192,6 +204,33 @@ static int unknown_name(gf__sim_err *e, const char *at, const char *key) {
 static int wrong_type(gf__sim_err *e, const char *field, const char *want) {
   return gf__sim_err_field(e, field,
                            "Invalid value at '%s': expected %s.", field, want);
+}
+
+void gf__sim_req_note_body(gf__sim_req *r, json_object *root) {
+  if (!json_object_is_type(root, json_type_object))
+    return;
+  json_object_object_foreach(root, key, val) {
+    if (key_is(key, "generationConfig") &&
+        json_object_is_type(val, json_type_object)) {
+      json_object_object_foreach(val, gkey, gval) {
+        if (key_is(gkey, "responseModalities")) {
+          json_object_put(r->modalities);
+          r->modalities = json_object_get(gval);
+        }
+      }
+    } else if (key_is(key, "tools") &&
+               json_object_is_type(val, json_type_array)) {
+      for (size_t i = 0; i < json_object_array_length(val); i++) {
+        json_object *tool = json_object_array_get_idx(val, i);
+        if (!json_object_is_type(tool, json_type_object))
+          continue;
+        json_object_object_foreach(tool, tkey, tval) {
+          (void)tval;
+          r->search |= key_is(tkey, "googleSearch");
+        }
+      }
+    }
+  }
 }
 
 int gf__sim_req_body(gf__sim_req *r, json_object *root, uint64_t default_seed,
@@ -538,11 +577,10 @@ int gf__sim_req_validate(gf__sim_req *r, const char *method,
                          const char *body, size_t n,
                          const char *const *reject, size_t nreject,
                          uint64_t default_seed, gf__sim_err *e) {
-  char qkey[512];
-  if (gf__sim_req_target(r, method, target, qkey, sizeof qkey, e))
-    return -1;
-  if (gf__sim_req_key(r, header_key && *header_key ? header_key : qkey,
-                      reject, nreject, e))
+  char qkey[512] = "";
+  int bad = gf__sim_req_target(r, method, target, qkey, sizeof qkey, e);
+  const char *key = gf__sim_req_pick_key(r, header_key, qkey);
+  if (bad || gf__sim_req_key(r, key, reject, nreject, e))
     return -1;
   if (n > GF_SIM_BODY_MAX) {
     gf__sim_err_set(e, 413, "INVALID_ARGUMENT",
@@ -563,6 +601,7 @@ int gf__sim_req_validate(gf__sim_req *r, const char *method,
     root = NULL;
   }
   json_tokener_free(tok);
+  gf__sim_req_note_body(r, root);
   int rc = gf__sim_req_body(r, root, default_seed, e);
   json_object_put(root);
   return rc;

@@ -26,6 +26,13 @@ typedef struct gf__sim_req {
   int text_modality; /* TEXT was asked for too */
   int nrefs;      /* inline images in the request */
   int prompt_tokens;
+  /* What reached the wire, for the log only (validation ignores them):
+   * where the key came from ("query", "header"; NULL: none), the
+   * responseModalities value as sent (a reference; NULL: absent), and
+   * whether tools held a google_search entry. */
+  const char *key_from;
+  struct json_object *modalities;
+  int search;
 } gf__sim_req;
 
 void gf__sim_req_init(gf__sim_req *r);
@@ -35,10 +42,18 @@ void gf__sim_req_free(gf__sim_req *r);
  * is copied to keybuf when present. -1 with e set, or 0. */
 int gf__sim_req_target(gf__sim_req *r, const char *method, const char *target,
                        char *keybuf, size_t keysize, gf__sim_err *e);
+/* The key the service checks: header_key (x-goog-api-key) when not empty,
+ * else query_key (from gf__sim_req_target); notes which in r->key_from.
+ * Either may be NULL. */
+const char *gf__sim_req_pick_key(gf__sim_req *r, const char *header_key,
+                                 const char *query_key);
 /* key: from x-goog-api-key, else from the query; NULL or "" when none. */
 int gf__sim_req_key(gf__sim_req *r, const char *key,
                     const char *const *reject, size_t nreject,
                     gf__sim_err *e);
+/* Notes r->modalities and r->search from the parsed body (NULL: not
+ * JSON), whatever validation will say of it. */
+void gf__sim_req_note_body(gf__sim_req *r, struct json_object *root);
 /* The parsed body (NULL: not JSON). */
 int gf__sim_req_body(gf__sim_req *r, struct json_object *root,
                      uint64_t default_seed, gf__sim_err *e);

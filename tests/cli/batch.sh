@@ -31,11 +31,14 @@ print(v)' "$@"
 # the manifest's sha256, which is also what the simulator served for that
 # prompt; no temporary file is left. Prints the number of ok items.
 verify_dir() {
-  py 'import json,sys,hashlib,os
-d=sys.argv[1]; served={}
-for l in open(sys.argv[2]):
-    o=json.loads(l)
-    if o.get("sha256"): served.setdefault(o["prompt"],set()).add(o["sha256"])
+  py 'import json,sys,hashlib,os,time
+d=sys.argv[1]
+def read_served():
+    served={}
+    for l in open(sys.argv[2]):
+        o=json.loads(l)
+        if o.get("sha256"): served.setdefault(o["prompt"],set()).add(o["sha256"])
+    return served
 prompts={}
 for l in open(sys.argv[3]):
     l=l.strip()
@@ -44,6 +47,11 @@ for l in open(sys.argv[3]):
 last={}
 for l in open(d+"/manifest.jsonl"):
     o=json.loads(l); last[o["id"]]=o
+# the simulator logs a request as its connection ends: wait for them all
+for _ in range(50):
+    served=read_served()
+    if all(prompts[i] in served for i,o in last.items() if o["status"]=="ok"): break
+    time.sleep(0.1)
 ok=0
 for i,o in last.items():
     if o["status"]!="ok": continue
@@ -71,7 +79,7 @@ start=$(date +%s.%N)
 batch -j 100 -o "$WORK/o300" --quiet "$WORK/p300.jsonl"
 end=$(date +%s.%N)
 check "300 items: exit 0" rc_is 0
-check "300 items: 300 requests" test $(($(requests) - before)) -eq 300
+check "300 items: 300 requests" test $(($(settled_lines $((before + 300))) - before)) -eq 300
 check "300 items: all byte-exact" test "$(verify_dir "$WORK/o300" "$WORK/p300.jsonl")" = 300
 check "300 items: 300 manifest lines" test "$(wc -l <"$WORK/o300/manifest.jsonl")" -eq 300
 check "300 items: meta carried" test "$(man_field "$WORK/o300" item-042 meta.n)" = 42
@@ -88,7 +96,7 @@ check "resume: says 300 already done" err_has "300 already done"
 sed 's/picture number 17 of/picture number 17, edited, of/' "$WORK/p300.jsonl" >"$WORK/p300e.jsonl"
 batch -j 100 -o "$WORK/o300" "$WORK/p300e.jsonl"
 check "edited: exit 0" rc_is 0
-check "edited: one request" test "$(requests)" -eq $((before + 1))
+check "edited: one request" test "$(settled_lines $((before + 1)))" -eq $((before + 1))
 check "edited: warned" err_has "item-017: the inputs changed"
 check "edited: byte-exact" test "$(verify_dir "$WORK/o300" "$WORK/p300e.jsonl")" = 300
 rm -rf "$WORK/o300"
@@ -106,7 +114,7 @@ EOF
 before=$(requests)
 batch -j 4 -o "$WORK/of" --save-thoughts "$WORK/faults.jsonl"
 check "faults: exit 1 (safety failed)" rc_is 1
-check "faults: 5 retries + 7 first requests" test $(($(requests) - before)) -eq 12
+check "faults: 5 retries + 7 first requests" test $(($(settled_lines $((before + 12))) - before)) -eq 12
 for id in f429 f503 reset eof mid; do
   check "faults: $id ok after 2 attempts" test "$(man_field "$WORK/of" $id status)/$(man_field "$WORK/of" $id attempts)" = ok/2
 done
@@ -138,7 +146,7 @@ start_sim --reject-key "$KEY"
 printf '{"id":"a","prompt":"a door"}\n' >"$WORK/one.jsonl"
 batch -o "$WORK/o403" "$WORK/one.jsonl"
 check "403: exit 1" rc_is 1
-check "403: one request" test "$(requests)" -eq 1
+check "403: one request" test "$(settled_lines 1)" -eq 1
 check "403: recorded" test "$(man_field "$WORK/o403" a error.http_status)/$(man_field "$WORK/o403" a attempts)" = 403/1
 check "403: key never printed" no_key_printed
 kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
@@ -246,7 +254,7 @@ head -n 6 "$WORK/p300.jsonl" >"$WORK/p5.jsonl"
 before=$(requests)
 batch -j 1 --max-cost 0.3 --json -o "$WORK/ocost" "$WORK/p5.jsonl"
 check "max-cost: exit 1" rc_is 1
-check "max-cost: two requests" test "$(requests)" -eq $((before + 2))
+check "max-cost: two requests" test "$(settled_lines $((before + 2)))" -eq $((before + 2))
 check "max-cost: summary" py 'import json,sys
 o=json.loads(open(sys.argv[1]).read())
 sys.exit(0 if (o["ok"],o["not_started"],o["items"])==(2,3,5) else 1)' "$WORK/out"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gemflow generate against gemflow-sim: byte-exact image, output naming, -o
 # replacement, --json, --thoughts, model text, key file and header, -v
-# without the key.
+# without the key; what reached the wire (key place, modalities, search)
+# from the simulator's request log.
 set -euo pipefail
 . "$(dirname "$0")/lib.bash" "$@"
 
@@ -9,14 +10,46 @@ start_sim
 render() { # render OUT PROMPT ASPECT SIZE: what the simulator serves
   "$SIM" --render --prompt "$2" --aspect "$3" --size "$4" --out "$1"
 }
+# gen_logged [options]: gen, then wait (at most 5 s) for the simulator's
+# log line of that request: it is written as the connection ends, which
+# may be just after gemflow exits. Sets LOGGED=1 when it came.
+gen_logged() {
+  local n _i
+  n=$(log_lines)
+  gen "$@"
+  LOGGED=0
+  for _i in $(seq 100); do
+    (($(log_lines) > n)) && { LOGGED=1; return 0; }
+    sleep 0.05
+  done
+}
+# wire FIELD JSON: the last logged request's FIELD is the JSON value (what
+# reached the simulator: key_from, modalities, search, alt_sse).
+wire() {
+  ((LOGGED)) || { echo "no log line for the request" >&2; return 1; }
+  python3 -c '
+import json, sys
+last = open(sys.argv[1]).read().splitlines()[-1]
+got = json.loads(last).get(sys.argv[2], "(missing)")
+want = json.loads(sys.argv[3])
+if got != want:
+    sys.exit("%s: got %r, want %r" % (sys.argv[2], got, want))' \
+    "$WORK/sim.log" "$1" "$2"
+}
 P="a lighthouse on a cliff at dusk"
 render "$WORK/ref.png" "$P" 1:1 1K
 REF=$(sha "$WORK/ref.png")
 
 # -o FILE: exit 0, the path on stdout, the exact bytes served.
 mkdir "$WORK/a" && cd "$WORK/a"
-gen -a 1:1 -s 1K -o img.png "$P"
+gen_logged -a 1:1 -s 1K -o img.png "$P"
 check "generate exits 0" rc_is 0
+# The defaults on the wire: the key in the query, text and image asked
+# for, no search tool, an event stream.
+check "default: key_from query" wire key_from '"query"'
+check "default: modalities TEXT, IMAGE" wire modalities '["TEXT","IMAGE"]'
+check "default: no search" wire search false
+check "default: alt=sse" wire alt_sse true
 check "prints the path" out_is img.png
 check "image is byte-exact" test "$(sha img.png 2>/dev/null)" = "$REF"
 check "no temporary file left" test "$(ls -A)" = img.png
@@ -161,16 +194,28 @@ import json, sys; o = json.load(open(sys.argv[1])); assert o["text"], o' "$WORK/
 # The key from a file (first line, trimmed), sent in a header.
 printf '  %s  \nsecond line\n' "$KEY" >"$WORK/keyfile"
 unset GEMINI_API_KEY
-gen --api-key-file "$WORK/keyfile" --key-in header -o k.png "$P"
+gen_logged --api-key-file "$WORK/keyfile" --key-in header -o k.png "$P"
 export GEMINI_API_KEY=$KEY
 check "--api-key-file + --key-in header exits 0" rc_is 0
 check "--api-key-file image is byte-exact" test "$(sha k.png 2>/dev/null)" = "$REF"
+check "--key-in header: key_from header" wire key_from '"header"'
 
-# --image-only and --search are accepted by the service (its log does not
-# show them: only that the request succeeds).
-gen --image-only --search -a 1:1 -s 1K -o is.png "$P"
+# --image-only and --search reach the wire (the simulator logs what came).
+gen_logged --image-only -a 1:1 -s 1K -o io.png "$P"
+check "--image-only: exit 0" rc_is 0
+check "--image-only: the image" test "$(sha io.png 2>/dev/null)" = "$REF"
+check "--image-only: modalities IMAGE" wire modalities '["IMAGE"]'
+check "--image-only: no search" wire search false
+gen_logged --search -a 1:1 -s 1K -o se.png "$P"
+check "--search: exit 0" rc_is 0
+check "--search: the image" test "$(sha se.png 2>/dev/null)" = "$REF"
+check "--search: search" wire search true
+check "--search: modalities TEXT, IMAGE" wire modalities '["TEXT","IMAGE"]'
+gen_logged --image-only --search -a 1:1 -s 1K -o is.png "$P"
 check "--image-only --search: exit 0" rc_is 0
 check "--image-only --search: the image" test "$(sha is.png 2>/dev/null)" = "$REF"
+check "--image-only --search: modalities IMAGE" wire modalities '["IMAGE"]'
+check "--image-only --search: search" wire search true
 
 # The service from $GEMINI_BASE_URL when --base-url is not given.
 set +e
@@ -184,8 +229,9 @@ check "GEMINI_BASE_URL: the image" test "$(sha env.png 2>/dev/null)" = "$REF"
 # -v: request line, status, headers, timings; never the key, in either
 # place it can go.
 for where in query header; do
-  gen -v --key-in "$where" -o v-$where.png "$P"
+  gen_logged -v --key-in "$where" -o v-$where.png "$P"
   check "-v ($where) exits 0" rc_is 0
+  check "-v ($where): key_from $where" wire key_from "\"$where\""
   check "-v ($where) shows the request line" grep -q 'POST .*streamGenerateContent' "$WORK/err"
   check "-v ($where) shows the status" grep -q '200' "$WORK/err"
   check "-v ($where) shows the timings" err_has "timings (ms): connected"

@@ -55,6 +55,15 @@ out_is() { [[ $(cat "$WORK/out") == "$1" ]]; }
 err_has() { grep -qF -- "$1" "$WORK/err"; }
 no_key_printed() { ! grep -qF -- "$KEY" "$WORK/out" "$WORK/err"; }
 log_lines() { if [[ -f $WORK/sim.log ]]; then wc -l <"$WORK/sim.log"; else echo 0; fi; }
+# settled_lines N: the log's line count once it has reached N (at most 5 s;
+# the simulator logs a request as its connection ends, which may be just
+# after gemflow exits), then a moment more for a straggler beyond N.
+settled_lines() {
+  local _i
+  for _i in $(seq 100); do (($(log_lines) >= $1)) && break; sleep 0.05; done
+  sleep 0.1
+  log_lines
+}
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 finish() {
   if ((FAILS)); then echo "$FAILS check(s) failed" >&2; exit 1; fi

@@ -14,7 +14,7 @@ P="a paper boat [[fault:503]] [[times:1]] [[retry-delay:100]]"
 before=$(log_lines)
 gen --json -o boat.png "$P"
 check "retried: exit 0" rc_is 0
-check "retried: two requests" test "$(log_lines)" -eq $((before + 2))
+check "retried: two requests" test "$(settled_lines $((before + 2)))" -eq $((before + 2))
 check "retried: byte-exact" test "$(sha boat.png)" = "$(render "$P")"
 check "retried: --json attempts 2, the 503 in retries" python3 -c 'import json,sys
 o=json.load(open(sys.argv[1]))
@@ -25,21 +25,21 @@ P="a paper plane [[fault:503]] [[retry-delay:10]]"
 before=$(log_lines)
 gen --max-attempts 1 -o plane.png "$P"
 check "--max-attempts 1: exit 1" rc_is 1
-check "--max-attempts 1: one request" test "$(log_lines)" -eq $((before + 1))
+check "--max-attempts 1: one request" test "$(settled_lines $((before + 1)))" -eq $((before + 1))
 check "--max-attempts 1: says HTTP 503" err_has "HTTP 503 UNAVAILABLE"
 check "--max-attempts 1: no file" test ! -e plane.png
 
 before=$(log_lines)
 gen --max-attempts 3 -o plane.png "$P"
 check "--max-attempts 3: exit 1" rc_is 1
-check "--max-attempts 3: three requests" test "$(log_lines)" -eq $((before + 3))
+check "--max-attempts 3: three requests" test "$(settled_lines $((before + 3)))" -eq $((before + 3))
 check "--max-attempts 3: says after 3 attempts" err_has "after 3 attempts"
 
 P="a paper crane [[fault:429]] [[retry-delay:30000]]"
 before=$(log_lines)
 gen --retry-max-delay 2 -o crane.png "$P"
 check "past the cap: exit 1" rc_is 1
-check "past the cap: one request" test "$(log_lines)" -eq $((before + 1))
+check "past the cap: one request" test "$(settled_lines $((before + 1)))" -eq $((before + 1))
 check "past the cap: says so" err_has "more than the 2.0 s cap"
 
 for bad in 0 101 x; do

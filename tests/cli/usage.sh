@@ -108,14 +108,21 @@ check "--passthrough: the server's verdict, exit 1" rc_is 1
 check "--passthrough: the server's 400 on stderr" grep -q '^gemflow: HTTP 400 INVALID_ARGUMENT: .*1:8' "$WORK/err"
 # The server's message quotes the ratio: --json escapes the quotes.
 gen --json --passthrough -a 1:8 -o p.png "$P"
+check "--passthrough --json: the request was sent" wait_log 2
 check "--passthrough --json: the message, quotes and all" python3 -c '
 import json, sys
 e = json.load(open(sys.argv[1]))["error"]
 assert e["http_status"] == 400 and e["status"] == "INVALID_ARGUMENT", e
 assert "\"1:8\"" in e["message"], e' "$WORK/out"
 # And a valid request is logged: the log above was not empty by accident.
-before=$(log_lines)
 gen -a 1:1 -s 1K -o ok.png "$P"
 check "valid request exits 0" rc_is 0
-check "valid request is logged" wait_log $((before + 1))
+check "valid request is logged" wait_log 3
+check "valid request is the last line, a 200" python3 -c '
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert last["status"] == 200 and last["aspect"] == "1:1", last' "$WORK/sim.log"
+# Every line is one of these three: no usage error above reached the server
+# late (the server writes a line when the connection ends).
+check "only the three requests above reached the server" test "$(log_lines)" = 3
 finish

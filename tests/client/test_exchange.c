@@ -53,6 +53,9 @@ static int cb_usage(void *ud, const gf_usage *u) { return note(ud, 'u'); }
 static const gf__ev_cbs cbs = {cb_thought, cb_text, cb_begin,
                                cb_data,    cb_end,  cb_usage};
 
+/* The key the exchange redacts from its messages (NULL: none). */
+static const char *secret;
+
 /* What a run produced, for comparison across split points. */
 typedef struct run {
   rec r;
@@ -88,7 +91,7 @@ static void feed_run(const char *s, size_t n, const size_t *cuts, size_t ncuts,
                      int end_err, const rec *proto, run *out) {
   memset(out, 0, sizeof *out);
   out->r = *proto;
-  gf__xch_opts o = {1, 0, 1700000000.0};
+  gf__xch_opts o = {.want_sse = 1, .now = 1700000000.0, .secret = secret};
   gf__xch *x = gf__xch_new(&o, &cbs, NULL, &out->r);
   size_t at = 0;
   int done = 0;
@@ -136,7 +139,7 @@ static run check_splits(const char *s, int end_err, const rec *proto) {
   /* byte by byte */
   memset(&part, 0, sizeof part);
   part.r = *proto;
-  gf__xch_opts o = {1, 0, 1700000000.0};
+  gf__xch_opts o = {.want_sse = 1, .now = 1700000000.0, .secret = secret};
   gf__xch *x = gf__xch_new(&o, &cbs, NULL, &part.r);
   for (size_t i = 0; i < n; i++)
     if (gf__xch_feed(x, s + i, 1))
@@ -381,6 +384,45 @@ static void test_owner_stops(void) {
   free(s);
 }
 
+/* The key is redacted from the whole message before it is cut to size:
+ * placed across the message's 512-byte cut and the excerpt's 200-character
+ * cut, no prefix of it survives. */
+static void test_key_redacted_before_cut(void) {
+  static char body[2048], resp[4096];
+  secret = "sk-0123456789abcdefghij";
+  for (int at = 480; at < 520; at += 3) {
+    /* "HTTP 400 INVALID_ARGUMENT: " is 27 bytes before the message */
+    int pad = at - 27;
+    snprintf(body, sizeof body,
+             "{\"error\":{\"code\":400,\"status\":\"INVALID_ARGUMENT\","
+             "\"message\":\"%*s%s tail\"}}", pad, "", secret);
+    snprintf(resp, sizeof resp,
+             "HTTP/1.1 400 Bad Request\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(body), body);
+    run r = check_splits(resp, 0, &plain);
+    CHECK_INT(r.status, GF_ESTATUS);
+    CHECK(strstr(r.message, "sk-0123") == NULL);
+  }
+  for (int at = 180; at < 210; at += 3) {
+    snprintf(body, sizeof body, "%*s%s and more", at, "", secret);
+    snprintf(resp, sizeof resp,
+             "HTTP/1.1 502 Bad Gateway\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(body), body);
+    run r = check_splits(resp, 0, &plain);
+    CHECK_INT(r.status, GF_ESTATUS);
+    CHECK(strstr(r.message, "sk-0123") == NULL);
+    CHECK(strstr(r.message, "sk-") == NULL);
+  }
+  /* without the secret the same message shows the prefix: the test bites */
+  secret = NULL;
+  snprintf(body, sizeof body, "%*s%s", 195, "", "sk-0123456789abcdefghij");
+  snprintf(resp, sizeof resp,
+           "HTTP/1.1 502 Bad Gateway\r\nContent-Length: %zu\r\n\r\n%s",
+           strlen(body), body);
+  run r = check_splits(resp, 0, &plain);
+  CHECK(strstr(r.message, "sk-01") != NULL);
+}
+
 static void test_thought_images(void) {
   char *s = chunked(
       SSE_HEAD,
@@ -399,4 +441,4 @@ TEST_MAIN(TEST(test_sse_success), TEST(test_content_length_and_close),
           TEST(test_midstream_raw_error), TEST(test_error_event),
           TEST(test_verdicts), TEST(test_transport_faults),
           TEST(test_protocol_errors), TEST(test_owner_stops),
-          TEST(test_thought_images))
+          TEST(test_thought_images), TEST(test_key_redacted_before_cut))

@@ -53,5 +53,28 @@ static void test_rejects(void) {
   CHECK_INT(gf__url_parse(NULL, &u), GF_EURL);
 }
 
+static int loopback(const char *url) {
+  gf__url u;
+  CHECK_INT(gf__url_parse(url, &u), 0);
+  return gf__url_is_loopback(&u);
+}
+
+static void test_loopback(void) {
+  CHECK_INT(loopback("http://localhost:8080"), 1);
+  CHECK_INT(loopback("http://LocalHost"), 1);
+  CHECK_INT(loopback("http://localhost./x"), 1);
+  CHECK_INT(loopback("http://127.0.0.1:1"), 1);
+  CHECK_INT(loopback("http://127.255.0.9"), 1);
+  CHECK_INT(loopback("http://[::1]:80"), 1);
+  CHECK_INT(loopback("http://api.example.com"), 0);
+  CHECK_INT(loopback("http://localhost.example.com"), 0);
+  CHECK_INT(loopback("http://127.0.0.1.nip.io"), 0);
+  CHECK_INT(loopback("http://128.0.0.1"), 0);
+  CHECK_INT(loopback("http://10.0.0.1"), 0);
+  CHECK_INT(loopback("http://[::2]"), 0);
+  CHECK_INT(loopback("http://[::ffff:127.0.0.1]"), 0);
+  CHECK_INT(loopback("http://0.0.0.0"), 0);
+}
+
 TEST_MAIN(TEST(test_https_default), TEST(test_ports_and_prefix),
-          TEST(test_ipv6), TEST(test_rejects))
+          TEST(test_ipv6), TEST(test_rejects), TEST(test_loopback))

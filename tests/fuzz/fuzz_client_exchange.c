@@ -164,7 +164,9 @@ static void gf__fz_run(const char *in, size_t n, const uint8_t *sizes,
   gf__buf_init(&r->pending, 0);
   gf__fz_add(&r->log, "", 0);
   r->stop_at = stop_at;
-  gf__xch_opts opts = {want_sse, 2048, 1748736000.0};
+  gf__xch_opts opts = {.want_sse = want_sse,
+                       .max_event_bytes = 2048,
+                       .now = 1748736000.0};
   gf__xch *x = gf__xch_new(&opts, &gf__fz_cbs, gf__fz_trace, r);
   if (!x)
     abort();

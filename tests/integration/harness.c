@@ -168,6 +168,26 @@ int it_sim_log_lines(const it_sim *s) {
   return n;
 }
 
+static int count_for(const it_sim *s, const char *prompt) {
+  FILE *f = fopen(s->log, "r");
+  if (!f)
+    return 0;
+  char line[8192], want[1024];
+  snprintf(want, sizeof want, "\"prompt\":\"%s\"", prompt);
+  int n = 0;
+  while (fgets(line, sizeof line, f))
+    n += strstr(line, want) != NULL;
+  fclose(f);
+  return n;
+}
+
+int it_sim_requests_for(const it_sim *s, const char *prompt, int expect) {
+  for (int i = 0; i < 300 && count_for(s, prompt) < expect; i++)
+    usleep(10000);
+  usleep(50000);
+  return count_for(s, prompt);
+}
+
 void it_hex(const unsigned char sha[32], char out[65]) { gf_hex_sha256(sha, out); }
 
 /* ---- recording callbacks ------------------------------------------------ */
@@ -300,6 +320,10 @@ void it_run(const it_opts *o, gf_request **reqs, it_rec *recs, int n) {
   co.use_sse = !o->array;
   if (o->idle_ms)
     co.idle_timeout_ms = o->idle_ms;
+  if (o->connect_ms)
+    co.connect_timeout_ms = o->connect_ms;
+  if (o->attempt_ms)
+    co.attempt_timeout_ms = o->attempt_ms;
   /* One attempt unless a test asks for retries: a fault test sees the
    * fault itself. */
   co.max_attempts = o->max_attempts ? o->max_attempts : 1;

@@ -27,6 +27,10 @@ void it_sim_render(const char *prompt, const char *aspect, const char *size,
 void it_sha_file(const char *path, unsigned char sha[32], uint64_t *bytes);
 /* Number of request lines in the simulator's --log. */
 int it_sim_log_lines(const it_sim *s);
+/* Requests logged for exactly this prompt. The simulator logs a request as
+ * its connection ends, which may be just after on_done: this waits (at
+ * most 3 s) for expect of them, then a moment for a straggler beyond. */
+int it_sim_requests_for(const it_sim *s, const char *prompt, int expect);
 
 #define IT_MAX_RETRIES 16
 
@@ -64,6 +68,7 @@ typedef struct it_opts {
   int array; /* ask without alt=sse (JSON array) */
   const char *out_path, *out_dir;
   uint64_t idle_ms; /* 0: the default */
+  uint64_t connect_ms, attempt_ms; /* 0: the defaults */
   int max_attempts;  /* 0: 1 (no retries) */
   uint64_t retry_initial_ms, retry_max_delay_ms; /* 0: the defaults */
   double rpm;        /* requests per minute, 0: no limit */

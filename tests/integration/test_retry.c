@@ -23,28 +23,8 @@ static it_opts opts(void) {
   return o;
 }
 
-/* Requests the simulator logged for this exact prompt. */
-static int count_requests(const char *prompt) {
-  FILE *f = fopen(sim.log, "r");
-  if (!f)
-    return 0;
-  char line[8192], want[1024];
-  snprintf(want, sizeof want, "\"prompt\":\"%s\"", prompt);
-  int n = 0;
-  while (fgets(line, sizeof line, f))
-    n += strstr(line, want) != NULL;
-  fclose(f);
-  return n;
-}
-
-/* The simulator logs a request when its connection ends, which may be
- * just after the client's on_done: wait (at most 3 s) for the count
- * expected, then let a straggler show too. */
 static int requests_for(const char *prompt, int expect) {
-  for (int i = 0; i < 300 && count_requests(prompt) < expect; i++)
-    usleep(10000);
-  usleep(50000);
-  return count_requests(prompt);
+  return it_sim_requests_for(&sim, prompt, expect);
 }
 
 static void check_served(const it_rec *r, const char *prompt) {

@@ -1252,15 +1252,17 @@ static void test_length_waits(void) {
   CHECK_INT(uv_loop_close(&loop), 0);
 }
 
-static void test_cleanup(void) {
+int main(int argc, char **argv) {
+  static const gf_t_case cases[] = {
+      TEST(test_writer_plain), TEST(test_writer_multiline),
+      TEST(test_writer_fields), TEST(test_writer_nospace_bom_ping),
+      TEST(test_writer_mixed), TEST(test_bom), TEST(test_nospace),
+      TEST(test_ping), TEST(test_sse_fields), TEST(test_multiline),
+      TEST(test_eol_mixed), TEST(test_all_variants), TEST(test_exact_block),
+      TEST(test_array), TEST(test_length), TEST(test_length_faults),
+      TEST(test_close), TEST(test_length_waits)};
+  int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
+  /* shared by the cases above: freed once they have all run */
   gf__sim_cache_free(cache);
-  cache = NULL;
+  return rc;
 }
-
-TEST_MAIN(TEST(test_writer_plain), TEST(test_writer_multiline),
-          TEST(test_writer_fields), TEST(test_writer_nospace_bom_ping),
-          TEST(test_writer_mixed), TEST(test_bom), TEST(test_nospace),
-          TEST(test_ping), TEST(test_sse_fields), TEST(test_multiline),
-          TEST(test_eol_mixed), TEST(test_all_variants), TEST(test_exact_block),
-          TEST(test_array), TEST(test_length), TEST(test_length_faults),
-          TEST(test_close), TEST(test_length_waits), TEST(test_cleanup))

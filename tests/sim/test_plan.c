@@ -665,6 +665,15 @@ static void test_log_line(void) {
   j = gf__sim_job_new(&c, &rx);
   CHECK_INT(gf__sim_job_log(j, f, 0), 0);
   gf__sim_job_free(j);
+  json_object *body = json_tokener_parse(
+      "{\"contents\":[{\"parts\":[{\"text\":\"a dog\"}]}],"
+      "\"generationConfig\":{\"responseModalities\":[\"IMAGE\"]},"
+      "\"tools\":[{\"google_search\":{}}]}");
+  gf__sim_rx hx = {"POST", PATH "?key=q", "secret-h", body, 0};
+  j = gf__sim_job_new(&c, &hx);
+  json_object_put(body); /* the job keeps what it logs */
+  CHECK_INT(gf__sim_job_log(j, f, 0), 0);
+  gf__sim_job_free(j);
   rewind(f);
   char line[4096];
   json_object *o;
@@ -682,6 +691,11 @@ static void test_log_line(void) {
   CHECK(json_object_get_boolean(get(o, "key_ok")));
   CHECK(!json_object_get_boolean(get(o, "aborted")));
   CHECK(strstr(line, "\"k\"") == NULL); /* never the key */
+  CHECK_STR(json_object_get_string(get(o, "key_from")), "query");
+  CHECK(get(o, "modalities") == NULL);
+  CHECK(json_object_object_get_ex(o, "modalities", NULL)); /* null, present */
+  CHECK(!json_object_get_boolean(get(o, "search")));
+  CHECK(json_object_get_boolean(get(o, "alt_sse")));
   json_object_put(o);
   CHECK(fgets(line, sizeof line, f) != NULL);
   o = json_tokener_parse(line);
@@ -696,6 +710,20 @@ static void test_log_line(void) {
   CHECK(get(o, "prompt") == NULL);
   CHECK(!json_object_get_boolean(get(o, "key_ok")));
   CHECK(strstr(line, "bad") == NULL);
+  CHECK_STR(json_object_get_string(get(o, "key_from")), "query");
+  CHECK(!json_object_get_boolean(get(o, "alt_sse")));
+  json_object_put(o);
+  CHECK(fgets(line, sizeof line, f) != NULL);
+  o = json_tokener_parse(line);
+  CHECK_INT(json_object_get_int(get(o, "status")), 200);
+  CHECK_STR(json_object_get_string(get(o, "key_from")), "header");
+  CHECK(strstr(line, "secret-h") == NULL);
+  CHECK_STR(json_object_to_json_string_ext(get(o, "modalities"),
+                                           JSON_C_TO_STRING_PLAIN),
+            "[\"IMAGE\"]");
+  CHECK(json_object_get_boolean(get(o, "search")));
+  CHECK(!json_object_get_boolean(get(o, "alt_sse")));
+  CHECK(!json_object_get_boolean(get(o, "sse")));
   json_object_put(o);
   CHECK(fgets(line, sizeof line, f) == NULL);
   fclose(f);
@@ -762,13 +790,15 @@ static void test_stamps(void) {
     gf__sim_job_free(j[i]);
 }
 
-static void test_cleanup(void) {
+int main(int argc, char **argv) {
+  static const gf_t_case cases[] = {
+      TEST(test_default_stream), TEST(test_framing_markers),
+      TEST(test_array_mode), TEST(test_fault_markers),
+      TEST(test_midstream_raw), TEST(test_image_variants),
+      TEST(test_http_faults_and_heads), TEST(test_log_line),
+      TEST(test_cache), TEST(test_stamps)};
+  int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
+  /* shared by the cases above: freed once they have all run */
   gf__sim_cache_free(cache);
-  cache = NULL;
+  return rc;
 }
-
-TEST_MAIN(TEST(test_default_stream), TEST(test_framing_markers),
-          TEST(test_array_mode), TEST(test_fault_markers),
-          TEST(test_midstream_raw), TEST(test_image_variants),
-          TEST(test_http_faults_and_heads), TEST(test_log_line),
-          TEST(test_cache), TEST(test_stamps), TEST(test_cleanup))

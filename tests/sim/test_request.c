@@ -346,6 +346,68 @@ static void test_error_json(void) {
   gf__buf_free(&b);
 }
 
+/* What the log reports of the wire, whatever validation says: where the
+ * key came from, the modalities as sent, a google_search tool, alt=sse. */
+static void check_wire(const char *target, const char *hkey, const char *body,
+                       const char *key_from, const char *modalities,
+                       int search, int sse, int line) {
+  gf__sim_req r;
+  gf__sim_err e;
+  vec v = {"POST", target, hkey, body, 0, NULL, NULL, NULL};
+  run(&v, &r, &e);
+  const char *mods =
+      r.modalities ? json_object_to_json_string_ext(r.modalities,
+                                                    JSON_C_TO_STRING_PLAIN)
+                   : NULL;
+  if ((!r.key_from != !key_from) ||
+      (key_from && strcmp(r.key_from, key_from)) || !mods != !modalities ||
+      (mods && strcmp(mods, modalities)) || r.search != search || r.sse != sse)
+    fprintf(stderr, "line %d: key_from %s modalities %s search %d sse %d\n",
+            line, r.key_from ? r.key_from : "-", mods ? mods : "-", r.search,
+            r.sse);
+  CHECK_STR(r.key_from, key_from);
+  CHECK_STR(mods, modalities);
+  CHECK_INT(r.search, search);
+  CHECK_INT(r.sse, sse);
+  gf__sim_req_free(&r);
+}
+#define W(...) check_wire(__VA_ARGS__, __LINE__)
+
+static void test_wire_notes(void) {
+  W(PATH "?alt=sse&key=k", NULL, MIN_BODY, "query", NULL, 0, 1);
+  W(PATH "?alt=sse", "k", MIN_BODY, "header", NULL, 0, 1);
+  W(PATH "?key=q", "h", MIN_BODY, "header", NULL, 0, 0); /* header wins */
+  W(PATH "?key=q", "", MIN_BODY, "query", NULL, 0, 0);
+  W(PATH "?key=", "", MIN_BODY, NULL, NULL, 0, 0);
+  W(PATH "?alt=sse&alt=json", NULL, MIN_BODY, NULL, NULL, 0, 0);
+  W(PATH "?key=bad-key", NULL, MIN_BODY, "query", NULL, 0, 0); /* rejected */
+  W("/nowhere?key=q", "h", MIN_BODY, "header", NULL, 0, 0);     /* 404 */
+  W(PATH "?key=k", NULL, GC("{\"responseModalities\":[\"IMAGE\"]}"), "query",
+    "[\"IMAGE\"]", 0, 0);
+  W(PATH "?key=k", NULL,
+    GC("{\"response_modalities\":[\"TEXT\",\"IMAGE\"]}"), "query",
+    "[\"TEXT\",\"IMAGE\"]", 0, 0);
+  /* as sent, even when the service refuses it */
+  W(PATH "?key=k", NULL, GC("{\"responseModalities\":[\"TEXT\"]}"), "query",
+    "[\"TEXT\"]", 0, 0);
+  W(PATH "?key=k", NULL,
+    "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}],"
+    "\"tools\":[{\"google_search\":{}}]}",
+    "query", NULL, 1, 0);
+  W(PATH "?key=k", NULL,
+    "{\"tools\":[{\"codeExecution\":{}},{\"googleSearch\":{}}],"
+    "\"contents\":[{\"parts\":[{\"text\":\"a\"}]}]}",
+    "query", NULL, 1, 0);
+  W(PATH "?key=k", NULL,
+    "{\"contents\":[{\"parts\":[{\"text\":\"a\"}]}],"
+    "\"tools\":[{\"codeExecution\":{}}]}",
+    "query", NULL, 0, 0);
+  W(PATH "?key=k", NULL, "{\"tools\":[\"google_search\"]}", "query", NULL, 0,
+    0);
+  W(PATH "?key=k", NULL, "{bad", "query", NULL, 0, 0);
+}
+
 TEST_MAIN(TEST(test_target_method_key), TEST(test_body_shape),
           TEST(test_references), TEST(test_generation_config),
-          TEST(test_parsed_values), TEST(test_too_big), TEST(test_error_json))
+          TEST(test_parsed_values), TEST(test_too_big), TEST(test_error_json),
+          TEST(test_wire_notes))

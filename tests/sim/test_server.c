@@ -956,14 +956,16 @@ static void test_retry_hints(void) {
   srv_stop(&s);
 }
 
-static void test_cleanup(void) {
+int main(int argc, char **argv) {
+  static const gf_t_case cases[] = {
+      TEST(test_tls_generation), TEST(test_errors_and_pipelining),
+      TEST(test_connection_faults), TEST(test_one_byte_chunks),
+      TEST(test_concurrent), TEST(test_stop_midway),
+      TEST(test_start_failures), TEST(test_body_length),
+      TEST(test_body_length_faults), TEST(test_body_close),
+      TEST(test_times), TEST(test_retry_hints)};
+  int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
+  /* shared by the cases above: freed once they have all run */
   gf__tls_config_free(client_cfg);
-  client_cfg = NULL;
+  return rc;
 }
-
-TEST_MAIN(TEST(test_tls_generation), TEST(test_errors_and_pipelining),
-          TEST(test_connection_faults), TEST(test_one_byte_chunks),
-          TEST(test_concurrent), TEST(test_stop_midway),
-          TEST(test_start_failures), TEST(test_body_length),
-          TEST(test_body_length_faults), TEST(test_body_close),
-          TEST(test_times), TEST(test_retry_hints), TEST(test_cleanup))

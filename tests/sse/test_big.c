@@ -4,32 +4,13 @@
  * every feed; its peak above the level before the decoder was made must
  * stay small. Many short CR-only lines go through too (no quadratic scan). */
 #include "test.h"
+#include "heap.h"
 
-#include <malloc.h>
 #include <stdint.h>
 
 #include "gemflow.h"
 #include "sse/sse.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define GF_T_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define GF_T_ASAN 1
-#endif
-#endif
-
-#ifdef GF_T_ASAN /* ASan replaces malloc: ask its allocator instead */
-size_t __sanitizer_get_current_allocated_bytes(void);
-static size_t heap_in_use(void) {
-  return __sanitizer_get_current_allocated_bytes();
-}
-#else
-static size_t heap_in_use(void) {
-  struct mallinfo2 m = mallinfo2();
-  return m.uordblks + m.hblkhd;
-}
-#endif
 
 #define BIG ((size_t)20 * 1024 * 1024)
 #define HEAP_BOUND ((size_t)64 * 1024)
@@ -47,7 +28,7 @@ static uint64_t fnv(uint64_t h, const char *p, size_t n) {
 }
 
 static void sample(big_ctx *c) {
-  size_t now = heap_in_use();
+  size_t now = gf_t_heap_in_use();
   if (now > c->base && now - c->base > c->peak)
     c->peak = now - c->base;
 }
@@ -109,7 +90,7 @@ static void feed_all(big_ctx *c, const char *in, size_t n, size_t piece,
                      size_t max_line, int *end_rc) {
   memset(c, 0, sizeof *c);
   c->hash = 0xcbf29ce484222325ULL;
-  c->base = heap_in_use();
+  c->base = gf_t_heap_in_use();
   gf__sse *s = gf__sse_new(&big_cbs, c, max_line);
   CHECK(s != NULL);
   for (size_t at = 0; at < n;) {
@@ -215,11 +196,11 @@ static void many_short_lines(void) {
 
 /* The probe sees allocations, so the bounds above can fail. */
 static void heap_probe_works(void) {
-  size_t before = heap_in_use();
+  size_t before = gf_t_heap_in_use();
   char *p = malloc(100000);
   CHECK(p != NULL);
   memset(p, 1, 100000);
-  CHECK(heap_in_use() >= before + 100000);
+  CHECK(gf_t_heap_in_use() >= before + 100000);
   free(p);
 }
 

@@ -4,6 +4,8 @@
  * fed whole, cut at every single point, byte by byte and (when short) cut
  * at every pair of points: all must give the same transcript. */
 #include "test.h"
+#include "heap.h"
+
 
 #include "gemflow.h"
 #include "sse/sse_recorder.h"
@@ -561,7 +563,54 @@ static void null_callbacks(void) {
   CHECK_INT(gf__sse_end(s), 1);
   gf__sse_free(s);
   gf__sse_free(NULL);
-  CHECK(gf__sse_size() > 0);
+}
+
+/* ---- memory -------------------------------------------------------------- */
+
+static int count_line(void *ud, const char *p, size_t n) {
+  (*(int *)ud)++;
+  return 0;
+}
+
+static void memory_bound(void) {
+  /* sse.h: the decoder allocates lazily, then at most about 2 * max_line
+   * bytes for each of line, event type and id. So a new decoder is its
+   * struct (gf__sse_size) and nothing more, and a stream of lines at and
+   * past max_line of every buffered kind keeps it within the struct plus
+   * 3 * 2 * max_line. SLACK covers the allocator's per-chunk overhead. */
+  enum { M = 1000, SLACK = 4 * 64 };
+  int n = 0;
+  gf__sse_cbs cbs = {.on_dispatch = count_dispatch,
+                     .on_comment = count_line,
+                     .on_other_line = count_line};
+  /* one decoder first: the allocator's one-time setup is not the decoder's */
+  gf__sse_free(gf__sse_new(&cbs, &n, M));
+  size_t base = gf_t_heap_in_use();
+  gf__sse *s = gf__sse_new(&cbs, &n, M);
+  size_t fresh = gf_t_heap_in_use() - base;
+  CHECK(fresh >= gf__sse_size());
+  CHECK(fresh <= gf__sse_size() + SLACK / 4);
+
+  static const char *const heads[] = {"event:", "id:", "foo:", ":", "retry:"};
+  static char line[3 * M];
+  size_t peak = fresh;
+  for (int k = 0; k < 5; k++) {
+    /* exactly max_line (fits), then three times that (does not) */
+    for (size_t len = M; len <= 3 * M; len += 2 * M) {
+      size_t h = strlen(heads[k]);
+      memcpy(line, heads[k], h);
+      memset(line + h, k == 4 ? '7' : 'v', len - h - 1);
+      line[len - 1] = '\n';
+      CHECK_INT(gf__sse_feed(s, line, len), 0);
+      size_t now = gf_t_heap_in_use() - base;
+      peak = now > peak ? now : peak;
+    }
+  }
+  CHECK_INT(gf__sse_feed(s, "data:x\n\n", 8), 0);
+  CHECK_INT(n, 3); /* the fitting foo and comment lines, and the dispatch */
+  CHECK(peak > gf__sse_size() + M); /* the buffers were used */
+  CHECK(peak <= gf__sse_size() + 3 * 2 * (size_t)M + SLACK);
+  gf__sse_free(s);
 }
 
 TEST_MAIN(TEST(wpt_bom), TEST(wpt_bom_2), TEST(wpt_comments),
@@ -572,4 +621,5 @@ TEST_MAIN(TEST(wpt_bom), TEST(wpt_bom_2), TEST(wpt_comments),
           TEST(wpt_null_and_utf8), TEST(line_ends), TEST(bom_rules),
           TEST(comments_anywhere), TEST(data_forms), TEST(event_type_rules),
           TEST(gemini_shapes), TEST(raw_error_object), TEST(end_semantics),
-          TEST(max_line_bounds), TEST(stop_codes), TEST(null_callbacks))
+          TEST(max_line_bounds), TEST(stop_codes), TEST(null_callbacks),
+          TEST(memory_bound))

@@ -1,0 +1,97 @@
+/* The shared options' values, checked as they are taken. */
+#include "netopts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "gemflow.h"
+
+void gf__netopts_init(gf__netopts *n) {
+  memset(n, 0, sizeof *n);
+  n->key_in = GF_KEY_IN_QUERY;
+  n->max_attempts = 5;
+  n->retry_max_delay_s = 60;
+  n->connect_timeout_s = 15;
+  n->idle_timeout_s = 300;
+  n->timeout_s = 900;
+}
+
+static int gf__attempts(const char *arg, int *out) {
+  char *end;
+  long v = strtol(arg, &end, 10);
+  if (!*arg || *end || v < 1 || v > 100)
+    return gf__usage_error("--max-attempts takes 1..100, not '%s'", arg);
+  *out = (int)v;
+  return 0;
+}
+
+/* Seconds, 0..max; zero_ok: 0 turns the timeout off. */
+static int gf__seconds(const char *name, const char *arg, double max,
+                       int zero_ok, double *out) {
+  char *end;
+  double v = strtod(arg, &end);
+  if (!*arg || *end || !(v >= 0 && v <= max) || (!zero_ok && v == 0))
+    return gf__usage_error("%s takes a number of seconds (%s..%.0f), not "
+                           "'%s'", name, zero_ok ? "0" : "above 0", max, arg);
+  *out = v;
+  return 0;
+}
+
+int gf__netopts_take(int c, const char *arg, gf__netopts *n) {
+  switch (c) {
+  case GF__NO_BASE_URL: n->base_url = arg; return 0;
+  case GF__NO_CA_FILE: n->ca_file = arg; return 0;
+  case GF__NO_KEY_FILE: n->key_file = arg; return 0;
+  case GF__NO_KEY_IN:
+    if (strcmp(arg, "query") == 0)
+      n->key_in = GF_KEY_IN_QUERY;
+    else if (strcmp(arg, "header") == 0)
+      n->key_in = GF_KEY_IN_HEADER;
+    else
+      return gf__usage_error("--key-in takes 'query' or 'header', not '%s'",
+                             arg);
+    return 0;
+  case GF__NO_KEY_ARGV:
+    /* Never echo the argument: it is the key. */
+    return gf__usage_error("the API key is not taken from the command line "
+                           "(other users can read it there); set "
+                           "GEMINI_API_KEY or use --api-key-file FILE");
+  case GF__NO_MAX_ATTEMPTS: return gf__attempts(arg, &n->max_attempts);
+  case GF__NO_RETRY_MAX:
+    return gf__seconds("--retry-max-delay", arg, 86400, 1,
+                       &n->retry_max_delay_s);
+  case GF__NO_CONNECT_TIMEOUT:
+    return gf__seconds("--connect-timeout", arg, 3600, 0,
+                       &n->connect_timeout_s);
+  case GF__NO_IDLE_TIMEOUT:
+    return gf__seconds("--idle-timeout", arg, 86400, 0, &n->idle_timeout_s);
+  case GF__NO_TIMEOUT:
+    return gf__seconds("--timeout", arg, 7 * 86400, 0, &n->timeout_s);
+  default:
+    return 1;
+  }
+}
+
+void gf__netopts_usage(FILE *f) {
+  fputs(
+      "      --base-url URL    service (default $GEMINI_BASE_URL, then\n"
+      "                        https://www.anyfast.ai)\n"
+      "      --ca-file FILE    trust these CA certificates (PEM)\n"
+      "      --key-in WHERE    send the key in the 'query' (default) or a "
+      "'header'\n"
+      "      --api-key-file FILE  read the key from FILE's first line\n"
+      "                        (default: $GEMINI_API_KEY; never from argv)\n"
+      "      --max-attempts N  attempts in all, the first included (default\n"
+      "                        5; 1: no retry). Retried: 408, 429, 5xx,\n"
+      "                        resets, cut streams, timeouts\n"
+      "      --retry-max-delay S  longest wait between attempts (default\n"
+      "                        60); a server asking for more fails at once\n"
+      "      --connect-timeout S  name resolution, then each address's TCP\n"
+      "                        connect and TLS handshake (default 15)\n"
+      "      --idle-timeout S  no byte received for S seconds fails the\n"
+      "                        attempt (default 300: the service may think\n"
+      "                        for minutes at 4K)\n"
+      "      --timeout S       the whole attempt (default 900)\n",
+      f);
+}

@@ -1,0 +1,52 @@
+/* The options generate and batch share: where to connect, how to trust
+ * it, the key's file and placement, the retry policy and the timeouts.
+ * One table of long options (GF__NETOPTS_LONG) goes into each command's
+ * getopt table, and one function takes their values. */
+#ifndef GF_CLI_NETOPTS_H
+#define GF_CLI_NETOPTS_H
+#include <getopt.h>
+#include <stdio.h>
+
+typedef struct gf__netopts {
+  const char *base_url;  /* NULL: $GEMINI_BASE_URL, then the library's */
+  const char *ca_file;
+  const char *key_file;
+  int key_in;            /* GF_KEY_IN_QUERY or GF_KEY_IN_HEADER */
+  int max_attempts;      /* default 5 */
+  double retry_max_delay_s; /* default 60 */
+  double connect_timeout_s, idle_timeout_s, timeout_s; /* 15, 300, 900 */
+} gf__netopts;
+
+enum {
+  GF__NO_BASE_URL = 0x400,
+  GF__NO_CA_FILE,
+  GF__NO_KEY_IN,
+  GF__NO_KEY_FILE,
+  GF__NO_KEY_ARGV,
+  GF__NO_MAX_ATTEMPTS,
+  GF__NO_RETRY_MAX,
+  GF__NO_CONNECT_TIMEOUT,
+  GF__NO_IDLE_TIMEOUT,
+  GF__NO_TIMEOUT,
+};
+
+#define GF__NETOPTS_LONG                                                       \
+  {"base-url", required_argument, NULL, GF__NO_BASE_URL},                      \
+      {"ca-file", required_argument, NULL, GF__NO_CA_FILE},                    \
+      {"key-in", required_argument, NULL, GF__NO_KEY_IN},                      \
+      {"api-key-file", required_argument, NULL, GF__NO_KEY_FILE},              \
+      /* recognised only to refuse: argv is visible to every user */           \
+      {"api-key", optional_argument, NULL, GF__NO_KEY_ARGV},                   \
+      {"key", optional_argument, NULL, GF__NO_KEY_ARGV},                       \
+      {"max-attempts", required_argument, NULL, GF__NO_MAX_ATTEMPTS},          \
+      {"retry-max-delay", required_argument, NULL, GF__NO_RETRY_MAX},          \
+      {"connect-timeout", required_argument, NULL, GF__NO_CONNECT_TIMEOUT},    \
+      {"idle-timeout", required_argument, NULL, GF__NO_IDLE_TIMEOUT},          \
+      {"timeout", required_argument, NULL, GF__NO_TIMEOUT}
+
+void gf__netopts_init(gf__netopts *n);
+/* 1: not one of these options; 0: taken; 2: a usage error (printed). */
+int gf__netopts_take(int c, const char *arg, gf__netopts *n);
+/* The help lines of these options. */
+void gf__netopts_usage(FILE *f);
+#endif

@@ -28,6 +28,7 @@ struct gf__xch {
   gf__evdec *evdec;
   int body_mode, body_next;
   char content_type[64];
+  char location_host[128]; /* of a redirect's Location, printable */
   double header_retry_s;  /* Retry-After, -1 when absent */
   gf__buf errbody;        /* a non-2xx body, bounded */
   gf__api_error api_error; /* parsed from errbody */
@@ -214,6 +215,14 @@ static void message_with_excerpt(gf__xch *x, const char *head) {
 /* A non-2xx answer: Google's error JSON, or the start of whatever it was,
  * printable characters only. */
 static void finish_error_body(gf__xch *x) {
+  int st = x->out.http_status;
+  if (st >= 300 && st < 400) { /* the service never redirects: a proxy */
+    set_message(x, "HTTP %d %s: redirected to %s; redirects are not "
+                "followed (check the base URL)", st, gf__http_reason(st),
+                x->location_host[0] ? x->location_host : "nowhere given");
+    decide(x, GF_ESTATUS, x->msg, NULL);
+    return;
+  }
   const char *body = x->errbody.data ? x->errbody.data : "";
   if (gf__gemini_parse_error(body, x->errbody.len, &x->api_error) == 0) {
     fail_with_api_error(x, GF_ESTATUS, &x->api_error);
@@ -321,6 +330,33 @@ static int stream_error(gf__xch *x, int rc) {
 
 /* ---- http callbacks ----------------------------------------------------- */
 
+/* The host[:port] of an absolute Location ("https://h:1/x" -> "h:1"), or
+ * "the same host" for a relative one: enough to say where the server
+ * wanted to send us, nothing of its path or query. */
+static void take_location_host(gf__xch *x, const char *v, size_t n) {
+  const char *sep = memmem(v, n, "://", 3);
+  const char *h = sep ? sep + 3 : NULL;
+  size_t len = 0;
+  if (h) {
+    const char *end = h;
+    while (end < v + n && !strchr("/?#", *end))
+      end++;
+    for (const char *at = h; at < end; at++) /* no user:password@ */
+      if (*at == '@')
+        h = at + 1;
+    len = (size_t)(end - h);
+    if (len >= sizeof x->location_host)
+      len = sizeof x->location_host - 1;
+  }
+  if (!h || !len) {
+    snprintf(x->location_host, sizeof x->location_host, "the same host");
+    return;
+  }
+  for (size_t i = 0; i < len; i++)
+    x->location_host[i] = h[i] > 0x20 && h[i] < 0x7f ? h[i] : '?';
+  x->location_host[len] = '\0';
+}
+
 static int on_header(void *ud, const char *name, size_t nlen,
                      const char *value, size_t vlen) {
   gf__xch *x = ud;
@@ -330,6 +366,8 @@ static int on_header(void *ud, const char *name, size_t nlen,
                                              : sizeof x->content_type - 1;
     memcpy(x->content_type, value, n);
     x->content_type[n] = '\0';
+  } else if (nlen == 8 && strncasecmp(name, "location", 8) == 0) {
+    take_location_host(x, value, vlen);
   } else if (nlen == 11 && strncasecmp(name, "retry-after", 11) == 0) {
     x->header_retry_s = gf__http_parse_retry_after(value, vlen, x->o.now);
   }

@@ -423,6 +423,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   }
   if (rc)
     end(c, rc, gf__tls_errmsg(c->tls));
+  else if (gf__tls_closed(c->tls)) /* the end, whether or not a FIN follows */
+    end(c, 0, NULL);
 }
 
 /* ---- writing ------------------------------------------------------------ */

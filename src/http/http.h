@@ -21,6 +21,7 @@
 
 #define GF_HTTP_MAX_HEADER (16 * 1024)
 #define GF_HTTP_MAX_HEADERS 128
+#define GF_HTTP_MAX_INTERIM 8 /* 1xx responses before the final one */
 
 typedef struct gf__http_header {
   const char *name, *value;
@@ -62,7 +63,9 @@ void gf__http_resp_free(gf__http_resp *r);
 /* Feeds bytes. Returns 0, GF_EHTTP for malformed input, GF_ETOOBIG for an
  * over-long header, or the non-zero value a callback returned. Bytes after
  * the end of the message are ignored (one response per request here). 1xx
- * interim responses are skipped; a 101 (we never ask to switch protocols),
+ * interim responses are skipped, up to GF_HTTP_MAX_INTERIM of them (more is
+ * GF_EHTTP: a server must not keep a client waiting forever); a 101 (we
+ * never ask to switch protocols),
  * a status below 100 and an empty header name are GF_EHTTP. When a header
  * is both over-long and malformed, which of GF_ETOOBIG and GF_EHTTP is
  * reported depends on how the bytes were split. */

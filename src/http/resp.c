@@ -17,6 +17,7 @@ struct gf__http_resp {
   gf__http_gather g;
   int err;        /* sticky: once set, every call returns it */
   int final_seen; /* the final (non-1xx) response's headers are done */
+  int interims;   /* 1xx responses skipped so far */
   int done;       /* the final response is complete */
   char msg[128];
 };
@@ -172,6 +173,11 @@ static int on_headers_complete(llhttp_t *p) {
   gf__http_resp *r = of(p);
   if (p->status_code == 101) {
     snprintf(r->msg, sizeof r->msg, "unexpected 101 Switching Protocols");
+    return stop(r, GF_EHTTP);
+  }
+  if (interim(p) && ++r->interims > GF_HTTP_MAX_INTERIM) {
+    snprintf(r->msg, sizeof r->msg, "more than %d interim (1xx) responses",
+             GF_HTTP_MAX_INTERIM);
     return stop(r, GF_EHTTP);
   }
   if (!interim(p)) {

@@ -278,6 +278,26 @@ static void test_retry_hints_both(void) {
   CHECK(r.retry_wait_s == 2);
 }
 
+/* A redirect is not followed: the error names where it pointed (the host
+ * only) and is not a transient fault. */
+static void test_redirect(void) {
+  run r = check_splits("HTTP/1.1 307 Temporary Redirect\r\n"
+                       "Location: https://elsewhere.example:8443/v1?key=x\r\n"
+                       "Content-Length: 0\r\n\r\n", 0, &plain);
+  CHECK_INT(r.status, GF_ESTATUS);
+  CHECK_INT(r.http_status, 307);
+  CHECK_STR(r.message, "HTTP 307 Temporary Redirect: redirected to "
+                       "elsewhere.example:8443; redirects are not followed "
+                       "(check the base URL)");
+  r = check_splits("HTTP/1.1 301 Moved Permanently\r\nLocation: /v2/x\r\n"
+                   "Content-Length: 0\r\n\r\n", 0, &plain);
+  CHECK(strstr(r.message, "redirected to the same host") != NULL);
+  r = check_splits("HTTP/1.1 302 Found\r\nLocation: http://u:pw@proxy.example"
+                   "/?key=sk-123\r\nContent-Length: 0\r\n\r\n", 0, &plain);
+  CHECK(strstr(r.message, "redirected to proxy.example;") != NULL);
+  CHECK(strstr(r.message, "pw") == NULL);
+}
+
 static void test_midstream_raw_error(void) {
   char *s = chunked(SSE_HEAD,
                     EV_THOUGHT "{\n  \"error\": {\n    \"code\": 503,\n"
@@ -438,6 +458,7 @@ static void test_thought_images(void) {
 TEST_MAIN(TEST(test_sse_success), TEST(test_content_length_and_close),
           TEST(test_array_forms), TEST(test_http_error_json),
           TEST(test_http_error_retry_after_only), TEST(test_retry_hints_both),
+          TEST(test_redirect),
           TEST(test_midstream_raw_error), TEST(test_error_event),
           TEST(test_verdicts), TEST(test_transport_faults),
           TEST(test_protocol_errors), TEST(test_owner_stops),

@@ -758,6 +758,33 @@ static void test_errmsg(void) {
   rec_free(&r);
 }
 
+/* Interim responses are skipped, but not without end: GF_HTTP_MAX_INTERIM
+ * of them are fine, one more is an error. */
+static void test_interim_bound(void) {
+  for (int extra = 0; extra < 2; extra++) {
+    rec r;
+    rec_init(&r);
+    gf__http_resp *p = gf__http_resp_new(&rec_cbs, &r);
+    const char *early = "HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n";
+    int rc = 0;
+    for (int i = 0; i < GF_HTTP_MAX_INTERIM + extra && !rc; i++)
+      rc = gf__http_resp_feed(p, early, strlen(early));
+    const char *ok = "HTTP/1.1 204 No Content\r\n\r\n";
+    if (!rc)
+      rc = gf__http_resp_feed(p, ok, strlen(ok));
+    if (extra) {
+      CHECK_INT(rc, GF_EHTTP);
+      CHECK_STR(gf__http_resp_errmsg(p), "more than 8 interim (1xx) responses");
+      CHECK_STR(r.log.data, "");
+    } else {
+      CHECK_INT(rc, 0);
+      CHECK_STR(r.log.data, "S 204\nC\n");
+    }
+    gf__http_resp_free(p);
+    rec_free(&r);
+  }
+}
+
 static void test_empty_feed_and_null_callbacks(void) {
   /* callbacks may be left out; empty feeds are no-ops */
   gf__http_resp_cbs none = {0};
@@ -853,4 +880,5 @@ TEST_MAIN(TEST(test_vectors_split_everywhere),
           TEST(test_body_code_stops_feed), TEST(test_header_code_stops_feed),
           TEST(test_status_code_stops_feed), TEST(test_complete_code),
           TEST(test_errmsg), TEST(test_empty_feed_and_null_callbacks),
-          TEST(test_round_trip_chunked), TEST(test_round_trip_length))
+          TEST(test_round_trip_chunked), TEST(test_round_trip_length),
+          TEST(test_interim_bound))

@@ -35,6 +35,9 @@ static int reserve(gf__buf *b, size_t extra) {
   size_t cap = b->cap ? b->cap : 256;
   while (cap < need)
     cap *= 2;
+  /* a limit means what it says: never more than limit + the NUL */
+  if (b->limit && cap > b->limit + 1)
+    cap = b->limit + 1;
   char *p = realloc(b->data, cap);
   if (!p)
     return GF_ENOMEM;

@@ -81,6 +81,17 @@ static void test_buf_limit(void) {
   CHECK_INT(gf__buf_printf(&b, "%d-%s", 42, "ab"), 0);
   CHECK_STR(b.data, "42-ab");
   gf__buf_free(&b);
+  /* the memory follows the limit: 64 KiB + the NUL, not the next power */
+  gf__buf_init(&b, 65536);
+  char piece[1000];
+  memset(piece, 'a', sizeof piece);
+  while (gf__buf_append(&b, piece, sizeof piece) == 0)
+    ;
+  CHECK_INT(gf__buf_append(&b, piece, 536), 0);
+  CHECK_INT(b.len, 65536);
+  CHECK_INT(b.cap, 65537);
+  CHECK_INT(gf__buf_appendc(&b, 'x'), GF_ETOOBIG);
+  gf__buf_free(&b);
 }
 
 static void test_err_names(void) {

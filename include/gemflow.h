@@ -124,7 +124,11 @@ typedef struct gf_client_options {
   /* No byte for this long fails the attempt, also while waiting for the
    * response head; the service may think for 50-120 s at 4K. */
   uint64_t idle_timeout_ms;    /* default 300000 */
-  size_t max_event_bytes; /* largest small event (image data excluded) */
+  /* Limits on what a server can make us hold; an exceeded limit fails the
+   * attempt with GF_ETOOBIG (not retried). Fixed ones: 16 KiB per response
+   * header, 128 headers, 8 interim (1xx) responses, JSON nesting 32, 64 KiB
+   * of an error body or of raw lines, 64 MiB per reference image file. */
+  size_t max_event_bytes; /* a non-image event; default 4 MiB */
   /* Called for request and response lines when set (verbose output); the
    * text never contains the key. */
   void (*on_trace)(void *ud, const char *line);
@@ -140,6 +144,8 @@ typedef struct gf_client_options {
   double requests_per_minute;
   /* The whole attempt, connect to the last byte; 0: none. */
   uint64_t attempt_timeout_ms; /* default 900000 */
+  /* One decoded image (a 4K PNG is about 30 MB); 0: no limit. */
+  uint64_t max_image_bytes;    /* default 128 MiB */
 } gf_client_options;
 
 void gf_client_options_init(gf_client_options *opts);

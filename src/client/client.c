@@ -17,6 +17,7 @@ void gf_client_options_init(gf_client_options *o) {
   o->use_sse = 1;
   o->connect_timeout_ms = 15000;
   o->attempt_timeout_ms = 900000;
+  o->max_image_bytes = 128u * 1024 * 1024;
   /* The service may think for 50-120 s at 4K without sending a byte. */
   o->idle_timeout_ms = 300000;
   o->max_event_bytes = 4 * 1024 * 1024;
@@ -84,6 +85,7 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   c->idle_timeout_ms = o.idle_timeout_ms;
   c->attempt_timeout_ms = o.attempt_timeout_ms;
   c->max_event_bytes = o.max_event_bytes;
+  c->max_image_bytes = o.max_image_bytes;
   c->on_trace = o.on_trace;
   c->trace_ud = o.trace_ud;
   c->retry = (gf__retry_policy){o.max_attempts > 0 ? o.max_attempts : 1,

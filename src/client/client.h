@@ -32,6 +32,7 @@ struct gf_client {
   int use_sse;
   uint64_t connect_timeout_ms, idle_timeout_ms, attempt_timeout_ms;
   size_t max_event_bytes;
+  uint64_t max_image_bytes;
   gf__retry_policy retry;
   uint64_t rand_state;     /* the jitter's */
   double rpm;              /* requests per minute, 0: no limit */

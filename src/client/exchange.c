@@ -32,6 +32,7 @@ struct gf__xch {
   double header_retry_s;  /* Retry-After, -1 when absent */
   gf__buf errbody;        /* a non-2xx body, bounded */
   gf__api_error api_error; /* parsed from errbody */
+  uint64_t image_len;     /* decoded bytes of the image streaming now */
   int stop;               /* non-zero once decided: what callbacks return */
   int decided;
   gf__outcome out;
@@ -480,6 +481,7 @@ static int ev_text(void *ud, const char *t, size_t n) {
 
 static int ev_image_begin(void *ud, const char *mime, int thought) {
   gf__xch *x = ud;
+  x->image_len = 0;
   return owner_says(x, x->cbs.on_image_begin
                            ? x->cbs.on_image_begin(x->ud, mime, thought)
                            : 0);
@@ -488,6 +490,13 @@ static int ev_image_begin(void *ud, const char *mime, int thought) {
 static int ev_image_data(void *ud, const unsigned char *p, size_t n) {
   gf__xch *x = ud;
   x->out.image_bytes = 1;
+  x->image_len += n;
+  if (x->o.max_image_bytes && x->image_len > x->o.max_image_bytes) {
+    set_message(x, "an image larger than the limit of %llu bytes",
+                (unsigned long long)x->o.max_image_bytes);
+    decide(x, GF_ETOOBIG, x->msg, NULL);
+    return x->stop;
+  }
   return owner_says(
       x, x->cbs.on_image_data ? x->cbs.on_image_data(x->ud, p, n) : 0);
 }

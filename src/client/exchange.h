@@ -26,6 +26,7 @@ typedef struct gf__xch gf__xch;
 typedef struct gf__xch_opts {
   int want_sse;           /* we asked for alt=sse */
   size_t max_event_bytes; /* 0: the decoder's default */
+  uint64_t max_image_bytes; /* one decoded image; 0: no limit */
   double now;             /* Unix time, for Retry-After dates */
   const char *secret;     /* the API key, redacted from every message
                              before it is cut to size; NULL: none */

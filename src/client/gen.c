@@ -211,8 +211,11 @@ static int attempt_open(gf_gen *g) {
   static const gf__conn_cbs cbs = {on_connected, on_data, on_end, on_closed};
   gf_client *c = g->client;
   gf__xch_free(g->xch);
-  gf__xch_opts xo = {c->use_sse, c->max_event_bytes, (double)time(NULL),
-                     c->api_key};
+  gf__xch_opts xo = {.want_sse = c->use_sse,
+                     .max_event_bytes = c->max_event_bytes,
+                     .max_image_bytes = c->max_image_bytes,
+                     .now = (double)time(NULL),
+                     .secret = c->api_key};
   g->xch = gf__xch_new(&xo, &ev_cbs, xch_trace, g);
   if (!g->xch)
     return GF_ENOMEM;

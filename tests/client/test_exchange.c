@@ -55,6 +55,7 @@ static const gf__ev_cbs cbs = {cb_thought, cb_text, cb_begin,
 
 /* The key the exchange redacts from its messages (NULL: none). */
 static const char *secret;
+static uint64_t image_limit; /* 0: none */
 
 /* What a run produced, for comparison across split points. */
 typedef struct run {
@@ -91,7 +92,8 @@ static void feed_run(const char *s, size_t n, const size_t *cuts, size_t ncuts,
                      int end_err, const rec *proto, run *out) {
   memset(out, 0, sizeof *out);
   out->r = *proto;
-  gf__xch_opts o = {.want_sse = 1, .now = 1700000000.0, .secret = secret};
+  gf__xch_opts o = {.want_sse = 1, .now = 1700000000.0, .secret = secret,
+                    .max_image_bytes = image_limit};
   gf__xch *x = gf__xch_new(&o, &cbs, NULL, &out->r);
   size_t at = 0;
   int done = 0;
@@ -139,7 +141,8 @@ static run check_splits(const char *s, int end_err, const rec *proto) {
   /* byte by byte */
   memset(&part, 0, sizeof part);
   part.r = *proto;
-  gf__xch_opts o = {.want_sse = 1, .now = 1700000000.0, .secret = secret};
+  gf__xch_opts o = {.want_sse = 1, .now = 1700000000.0, .secret = secret,
+                    .max_image_bytes = image_limit};
   gf__xch *x = gf__xch_new(&o, &cbs, NULL, &part.r);
   for (size_t i = 0; i < n; i++)
     if (gf__xch_feed(x, s + i, 1))
@@ -443,6 +446,29 @@ static void test_key_redacted_before_cut(void) {
   CHECK(strstr(r.message, "sk-01") != NULL);
 }
 
+/* An image past the limit fails the attempt there, whatever the split
+ * (how many of its bytes went out before depends on the pieces). */
+static void test_image_limit(void) {
+  char *s = chunked(SSE_HEAD, EV_THOUGHT EV_IMAGE EV_STOP);
+  size_t n = strlen(s);
+  image_limit = 68;
+  for (size_t i = 1; i < n; i++) {
+    run r;
+    feed_run(s, n, &i, 1, 0, &plain, &r);
+    CHECK_INT(r.status, GF_ETOOBIG);
+    CHECK_STR(r.message, "an image larger than the limit of 68 bytes");
+    CHECK(r.decided_early);
+    CHECK(r.r.bytes <= 68);
+    CHECK(strchr(r.r.ev, 'e') == NULL); /* never ended as if whole */
+  }
+  run r;
+  image_limit = 69;
+  r = check_splits(s, 0, &plain);
+  CHECK_INT(r.status, GF_OK);
+  image_limit = 0;
+  free(s);
+}
+
 static void test_thought_images(void) {
   char *s = chunked(
       SSE_HEAD,
@@ -462,4 +488,5 @@ TEST_MAIN(TEST(test_sse_success), TEST(test_content_length_and_close),
           TEST(test_midstream_raw_error), TEST(test_error_event),
           TEST(test_verdicts), TEST(test_transport_faults),
           TEST(test_protocol_errors), TEST(test_owner_stops),
-          TEST(test_thought_images), TEST(test_key_redacted_before_cut))
+          TEST(test_thought_images), TEST(test_key_redacted_before_cut),
+          TEST(test_image_limit))

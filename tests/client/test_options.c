@@ -46,6 +46,8 @@ static void test_defaults(void) {
   CHECK_INT(o.idle_timeout_ms, 300000);
   CHECK_INT(o.attempt_timeout_ms, 900000);
   CHECK(o.requests_per_minute == 0);
+  CHECK_INT(o.max_image_bytes, 128u * 1024 * 1024);
+  CHECK_INT(o.max_event_bytes, 4u * 1024 * 1024);
 }
 
 TEST_MAIN(TEST(test_plain_http_needs_loopback), TEST(test_defaults))

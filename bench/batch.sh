@@ -18,7 +18,7 @@ sim=$!
 for _ in $(seq 200); do grep -q ready "$work/ready" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/.*url=\([^ ]*\).*/\1/p' "$work/ready")
 ca=$(sed -n 's/.*ca=\([^ ]*\).*/\1/p' "$work/ready")
-export GEMINI_API_KEY=bench-key
+export GEMFLOW_API_KEY=bench-key GEMINI_API_KEY=bench-key
 ratios=(1:1 16:9 9:16 4:3 3:2)
 for i in $(seq 0 299); do
   printf '{"id":"item-%03d","prompt":"picture number %d of a quiet harbour","aspect_ratio":"%s"}\n' \

@@ -22,7 +22,7 @@ sim=$!
 for _ in $(seq 200); do grep -q ready "$work/ready" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/.*url=\([^ ]*\).*/\1/p' "$work/ready")
 ca=$(sed -n 's/.*ca=\([^ ]*\).*/\1/p' "$work/ready")
-export GEMINI_API_KEY=bench-key
+export GEMFLOW_API_KEY=bench-key GEMINI_API_KEY=bench-key
 
 measure() { # label, command...
   local label=$1; shift

@@ -106,16 +106,27 @@ const char *gf_sniff_mime(const void *data, size_t len);
 typedef struct gf_client gf_client;
 typedef struct gf_gen gf_gen;
 
-enum gf_key_in { GF_KEY_IN_QUERY = 0, GF_KEY_IN_HEADER = 1 };
+/* Where the key goes: the query (?key=, the API document's way), the
+ * x-goog-api-key header (Google's), or AUTO: as the service does. */
+enum gf_key_in { GF_KEY_IN_AUTO = -1, GF_KEY_IN_QUERY = 0, GF_KEY_IN_HEADER = 1 };
+
+/* Named services: each a base URL and a key placement.
+ *   "anyfast" (the default): https://www.anyfast.ai, the key in ?key=
+ *   "google": https://generativelanguage.googleapis.com, x-goog-api-key
+ * The base URL of a service, or NULL for a name that is not one. */
+const char *gf_service_base_url(const char *service);
+/* 1 when the base URL's host is this machine's loopback (127.0.0.0/8,
+ * ::1, localhost), 0 otherwise or when it is not a valid base URL. */
+int gf_url_is_loopback(const char *base_url);
 
 typedef struct gf_client_options {
   size_t struct_size;    /* set by gf_client_options_init() */
-  /* default "https://www.anyfast.ai". Plain http:// only to a loopback
+  /* Plain http:// only to a loopback
    * host (127.0.0.0/8, ::1, localhost) when there is a key: anything else
    * is refused with GF_EINSECURE before any lookup or connection. */
-  const char *base_url;
+  const char *base_url;  /* NULL: the service's */
   const char *api_key;   /* copied; never printed */
-  int key_in;            /* GF_KEY_IN_QUERY (default) or GF_KEY_IN_HEADER */
+  int key_in;            /* GF_KEY_IN_AUTO (default): the service's way */
   const char *ca_file;   /* NULL: $SSL_CERT_FILE, then the system bundle */
   int use_sse;           /* 1 (default): ask for alt=sse; 0: JSON array */
   /* 0: none. Name resolution, then each address's TCP connect and TLS
@@ -142,6 +153,8 @@ typedef struct gf_client_options {
   /* At most this many requests (every attempt counts) start per minute,
    * evenly spaced, across all of the client's generations; 0: no limit. */
   double requests_per_minute;
+  /* "anyfast" or "google" (NULL: "anyfast"); another name: GF_EINVAL. */
+  const char *service;
   /* The whole attempt, connect to the last byte; 0: none. */
   uint64_t attempt_timeout_ms; /* default 900000 */
   /* One decoded image (a 4K PNG is about 30 MB); 0: no limit. */

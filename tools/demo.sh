@@ -15,7 +15,7 @@ url=$(sed -n 's/.*url=\([^ ]*\).*/\1/p' "$work/ready")
 ca=$(sed -n 's/.*ca=\([^ ]*\).*/\1/p' "$work/ready")
 echo "simulator: $url"
 out="$top/demo-out"
-GEMINI_API_KEY=demo-key "$top/build/gemflow" batch --base-url "$url" \
+GEMFLOW_API_KEY=demo-key "$top/build/gemflow" batch --base-url "$url" \
   --ca-file "$ca" -j 8 -o "$out" "$top/examples/prompts.jsonl"
 echo "(all from the local simulator: nothing went to the paid service)"
 echo "images:   $out/"

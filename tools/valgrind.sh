@@ -36,7 +36,7 @@ cat >"$work/p.jsonl" <<'JSONL'
 JSONL
 cp "$top/examples/refs/sketch.png" "$work/ref.png"
 set +e
-GEMINI_API_KEY=valgrind-key "${vg[@]}" "$dir/gemflow" batch --base-url "$url" \
+GEMFLOW_API_KEY=valgrind-key "${vg[@]}" "$dir/gemflow" batch --base-url "$url" \
   --ca-file "$ca" -j 2 --save-thoughts -o "$work/out" "$work/p.jsonl" >/dev/null 2>"$work/err"
 rc=$?
 set -e

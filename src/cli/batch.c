@@ -49,7 +49,7 @@ int gf__cmd_batch(int argc, char **argv) {
                            strerror(errno));
     if (!rc)
       rc = gf__key_load(o.net.key_file,
-                        (const char *const[]){"GEMINI_API_KEY", NULL}, key);
+                        gf__netopts_key_vars(&o.net), key);
     if (!rc && !o.quiet)
       gf__batch_plan(&b, stderr);
     if (!rc) {

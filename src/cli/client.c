@@ -12,10 +12,8 @@ int gf__client_create(uv_loop_t *loop, const gf__client_args *a,
   const gf__netopts *n = a->net;
   gf_client_options co;
   gf_client_options_init(&co);
-  const char *env_url = getenv("GEMINI_BASE_URL");
-  co.base_url = n->base_url ? n->base_url
-                : (env_url && *env_url) ? env_url
-                                        : NULL;
+  co.service = n->service;
+  co.base_url = gf__netopts_base_url(n);
   co.api_key = a->key;
   co.key_in = n->key_in;
   co.ca_file = n->ca_file;

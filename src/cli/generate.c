@@ -39,7 +39,7 @@ int gf__cmd_generate(int argc, char **argv) {
     rc = gf__check_ca_file(o.net.ca_file);
   if (!rc)
     rc = gf__key_load(o.net.key_file,
-                      (const char *const[]){"GEMINI_API_KEY", NULL}, key);
+                      gf__netopts_key_vars(&o.net), key);
   if (!rc) {
     gf__diag_set_secret(key);
     rc = gf__run_generate(&o, key, req, &out.gen);

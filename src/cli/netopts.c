@@ -9,7 +9,7 @@
 
 void gf__netopts_init(gf__netopts *n) {
   memset(n, 0, sizeof *n);
-  n->key_in = GF_KEY_IN_QUERY;
+  n->key_in = GF_KEY_IN_AUTO;
   n->max_attempts = 5;
   n->retry_max_delay_s = 60;
   n->connect_timeout_s = 15;
@@ -41,11 +41,16 @@ static int gf__seconds(const char *name, const char *arg, double max,
 int gf__netopts_take(int c, const char *arg, gf__netopts *n) {
   switch (c) {
   case GF__NO_BASE_URL: n->base_url = arg; return 0;
+  case GF__NO_SERVICE:
+    if (!gf_service_base_url(arg))
+      return gf__usage_error("unknown service '%s' (anyfast, google)", arg);
+    n->service = arg;
+    return 0;
   case GF__NO_CA_FILE: n->ca_file = arg; return 0;
   case GF__NO_KEY_FILE: n->key_file = arg; return 0;
   case GF__NO_KEY_IN:
     if (strcmp(arg, "query") == 0)
-      n->key_in = GF_KEY_IN_QUERY;
+      n->key_in = GF_KEY_IN_AUTO;
     else if (strcmp(arg, "header") == 0)
       n->key_in = GF_KEY_IN_HEADER;
     else
@@ -55,8 +60,9 @@ int gf__netopts_take(int c, const char *arg, gf__netopts *n) {
   case GF__NO_KEY_ARGV:
     /* Never echo the argument: it is the key. */
     return gf__usage_error("the API key is not taken from the command line "
-                           "(other users can read it there); set "
-                           "GEMINI_API_KEY or use --api-key-file FILE");
+                           "(other users can read it there): set its "
+                           "variable (see --help) or use --api-key-file "
+                           "FILE");
   case GF__NO_MAX_ATTEMPTS: return gf__attempts(arg, &n->max_attempts);
   case GF__NO_RETRY_MAX:
     return gf__seconds("--retry-max-delay", arg, 86400, 1,
@@ -73,15 +79,39 @@ int gf__netopts_take(int c, const char *arg, gf__netopts *n) {
   }
 }
 
+const char *gf__netopts_base_url(const gf__netopts *n) {
+  const char *env = getenv("GEMINI_BASE_URL");
+  return n->base_url ? n->base_url : env && *env ? env : NULL;
+}
+
+const char *const *gf__netopts_key_vars(const gf__netopts *n) {
+  static const char *const anyfast[] = {"ANYFAST_API_KEY", NULL};
+  static const char *const google[] = {"GEMINI_API_KEY", "GOOGLE_API_KEY",
+                                       NULL};
+  static const char *const custom[] = {"GEMFLOW_API_KEY", NULL};
+  static const char *const local[] = {"GEMFLOW_API_KEY", "GEMINI_API_KEY",
+                                      NULL};
+  const char *url = gf__netopts_base_url(n);
+  if (url)
+    return gf_url_is_loopback(url) ? local : custom;
+  return n->service && strcmp(n->service, "google") == 0 ? google : anyfast;
+}
+
 void gf__netopts_usage(FILE *f) {
   fputs(
-      "      --base-url URL    service (default $GEMINI_BASE_URL, then\n"
-      "                        https://www.anyfast.ai)\n"
+      "      --service NAME    'anyfast' (default: https://www.anyfast.ai,\n"
+      "                        key in ?key=, from $ANYFAST_API_KEY) or\n"
+      "                        'google' (generativelanguage.googleapis.com,\n"
+      "                        key in x-goog-api-key, from $GEMINI_API_KEY,\n"
+      "                        then $GOOGLE_API_KEY)\n"
+      "      --base-url URL    another endpoint (default $GEMINI_BASE_URL);\n"
+      "                        its key comes from $GEMFLOW_API_KEY only (a\n"
+      "                        loopback URL also takes $GEMINI_API_KEY).\n"
+      "                        Plain http:// only to loopback\n"
       "      --ca-file FILE    trust these CA certificates (PEM)\n"
-      "      --key-in WHERE    send the key in the 'query' (default) or a "
-      "'header'\n"
+      "      --key-in WHERE    'query' or 'header' (default: the service's)\n"
       "      --api-key-file FILE  read the key from FILE's first line\n"
-      "                        (default: $GEMINI_API_KEY; never from argv)\n"
+      "                        (never from argv)\n"
       "      --max-attempts N  attempts in all, the first included (default\n"
       "                        5; 1: no retry). Retried: 408, 429, 5xx,\n"
       "                        resets, cut streams, timeouts\n"

@@ -8,10 +8,11 @@
 #include <stdio.h>
 
 typedef struct gf__netopts {
-  const char *base_url;  /* NULL: $GEMINI_BASE_URL, then the library's */
+  const char *service;   /* "anyfast" (NULL) or "google" */
+  const char *base_url;  /* NULL: $GEMINI_BASE_URL, then the service's */
   const char *ca_file;
   const char *key_file;
-  int key_in;            /* GF_KEY_IN_QUERY or GF_KEY_IN_HEADER */
+  int key_in;            /* GF_KEY_IN_AUTO: the service's way */
   int max_attempts;      /* default 5 */
   double retry_max_delay_s; /* default 60 */
   double connect_timeout_s, idle_timeout_s, timeout_s; /* 15, 300, 900 */
@@ -28,6 +29,7 @@ enum {
   GF__NO_CONNECT_TIMEOUT,
   GF__NO_IDLE_TIMEOUT,
   GF__NO_TIMEOUT,
+  GF__NO_SERVICE,
 };
 
 #define GF__NETOPTS_LONG                                                       \
@@ -42,11 +44,23 @@ enum {
       {"retry-max-delay", required_argument, NULL, GF__NO_RETRY_MAX},          \
       {"connect-timeout", required_argument, NULL, GF__NO_CONNECT_TIMEOUT},    \
       {"idle-timeout", required_argument, NULL, GF__NO_IDLE_TIMEOUT},          \
-      {"timeout", required_argument, NULL, GF__NO_TIMEOUT}
+      {"timeout", required_argument, NULL, GF__NO_TIMEOUT},                    \
+      {"service", required_argument, NULL, GF__NO_SERVICE}
 
 void gf__netopts_init(gf__netopts *n);
 /* 1: not one of these options; 0: taken; 2: a usage error (printed). */
 int gf__netopts_take(int c, const char *arg, gf__netopts *n);
 /* The help lines of these options. */
 void gf__netopts_usage(FILE *f);
+/* The base URL in effect: --base-url, else $GEMINI_BASE_URL, else NULL
+ * (the service's own). */
+const char *gf__netopts_base_url(const gf__netopts *n);
+/* Where the key comes from (besides --api-key-file): a NULL-terminated
+ * list of environment variables, tried in order. The key follows the
+ * service, so that a Google key never goes to the gateway by default:
+ * anyfast ANYFAST_API_KEY; google GEMINI_API_KEY, then GOOGLE_API_KEY; a
+ * custom base URL GEMFLOW_API_KEY (and, when it is a loopback address such
+ * as the bundled simulator, GEMINI_API_KEY after it: the key stays on this
+ * machine). */
+const char *const *gf__netopts_key_vars(const gf__netopts *n);
 #endif

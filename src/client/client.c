@@ -12,8 +12,7 @@
 void gf_client_options_init(gf_client_options *o) {
   memset(o, 0, sizeof *o);
   o->struct_size = sizeof *o;
-  o->base_url = "https://www.anyfast.ai";
-  o->key_in = GF_KEY_IN_QUERY;
+  o->key_in = GF_KEY_IN_AUTO;
   o->use_sse = 1;
   o->connect_timeout_ms = 15000;
   o->attempt_timeout_ms = 900000;
@@ -25,6 +24,39 @@ void gf_client_options_init(gf_client_options *o) {
   o->retry_initial_ms = 1000;
   o->retry_max_delay_ms = 60000;
   o->retry_factor = 2;
+}
+
+/* ---- services ----------------------------------------------------------- */
+
+typedef struct gf__service {
+  const char *name, *base_url;
+  int key_in;
+} gf__service;
+
+/* The gateway of the API document first: it is the default. */
+static const gf__service gf__services[] = {
+    {"anyfast", "https://www.anyfast.ai", GF_KEY_IN_QUERY},
+    {"google", "https://generativelanguage.googleapis.com", GF_KEY_IN_HEADER},
+};
+
+static const gf__service *gf__service_find(const char *name) {
+  if (!name)
+    return &gf__services[0];
+  for (size_t i = 0; i < sizeof gf__services / sizeof gf__services[0]; i++)
+    if (strcmp(gf__services[i].name, name) == 0)
+      return &gf__services[i];
+  return NULL;
+}
+
+const char *gf_service_base_url(const char *name) {
+  const gf__service *s = name ? gf__service_find(name) : NULL;
+  return s ? s->base_url : NULL;
+}
+
+int gf_url_is_loopback(const char *base_url) {
+  gf__url u;
+  return base_url && gf__url_parse(base_url, &u) == 0 &&
+         gf__url_is_loopback(&u);
 }
 
 /* Reads only the fields the caller's struct has (struct_size), so options
@@ -63,8 +95,10 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
     return GF_ENOMEM;
   c->loop = loop;
   gf__queue_init(&c->gens);
-  int rc = gf__url_parse(o.base_url ? o.base_url : "https://www.anyfast.ai",
-                         &c->url);
+  const gf__service *svc = gf__service_find(o.service);
+  int rc = svc ? gf__url_parse(o.base_url ? o.base_url : svc->base_url,
+                               &c->url)
+               : GF_EINVAL;
   /* the key never crosses a network in cleartext */
   if (!rc && o.api_key && *o.api_key && !c->url.tls &&
       !gf__url_is_loopback(&c->url))
@@ -79,7 +113,7 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
     client_free_now(c);
     return rc;
   }
-  c->key_in = o.key_in;
+  c->key_in = o.key_in == GF_KEY_IN_AUTO ? svc->key_in : o.key_in;
   c->use_sse = o.use_sse;
   c->connect_timeout_ms = o.connect_timeout_ms;
   c->idle_timeout_ms = o.idle_timeout_ms;

@@ -40,12 +40,12 @@ check "block: no file" no_files
 
 # A rejected key: 403 PERMISSION_DENIED with the server's message; the key
 # is printed nowhere, also with -v.
-GEMINI_API_KEY=$REJECTED gen -v -o r.png "$P"
+GEMFLOW_API_KEY=$REJECTED gen -v -o r.png "$P"
 check "403: exit 1" rc_is 1
 check "403: HTTP 403 PERMISSION_DENIED on stderr" grep -q '^gemflow: HTTP 403 PERMISSION_DENIED: .' "$WORK/err"
 check "403: the key is not printed" bash -c '! grep -qF -- "$1" "$2" "$3"' _ "$REJECTED" "$WORK/out" "$WORK/err"
 check "403: no file" no_files
-GEMINI_API_KEY=$REJECTED gen --json -o r.png "$P"
+GEMFLOW_API_KEY=$REJECTED gen --json -o r.png "$P"
 check "403 --json: error fields" python3 - "$WORK/out" <<'PY'
 import json, sys
 o = json.load(open(sys.argv[1]))

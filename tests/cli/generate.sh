@@ -193,9 +193,9 @@ import json, sys; o = json.load(open(sys.argv[1])); assert o["text"], o' "$WORK/
 
 # The key from a file (first line, trimmed), sent in a header.
 printf '  %s  \nsecond line\n' "$KEY" >"$WORK/keyfile"
-unset GEMINI_API_KEY
+unset GEMFLOW_API_KEY
 gen_logged --api-key-file "$WORK/keyfile" --key-in header -o k.png "$P"
-export GEMINI_API_KEY=$KEY
+export GEMFLOW_API_KEY=$KEY
 check "--api-key-file + --key-in header exits 0" rc_is 0
 check "--api-key-file image is byte-exact" test "$(sha k.png 2>/dev/null)" = "$REF"
 check "--key-in header: key_from header" wire key_from '"header"'
@@ -238,7 +238,7 @@ for where in query header; do
   check "-v ($where) never prints the key" no_key_printed
 done
 # A short key is still redacted where the request line carries it.
-GEMINI_API_KEY=k7 gen -v -o short.png "$P"
+GEMFLOW_API_KEY=k7 gen -v -o short.png "$P"
 check "-v with a short key exits 0" rc_is 0
 check "-v with a short key redacts key=" grep -q 'key=REDACTED' "$WORK/err"
 check "-v with a short key never prints key=k7" bash -c "! grep -q 'key=k7' '$WORK/err'"

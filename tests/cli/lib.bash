@@ -10,9 +10,12 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-# The key only ever travels through the environment (and a file below).
+# The key only ever travels through the environment (and a file below):
+# GEMFLOW_API_KEY, the variable of a custom base URL such as the
+# simulator's; the other services' variables are unset.
 KEY="cli-test-key-$$-$RANDOM-9f3c1a"
-export GEMINI_API_KEY=$KEY
+export GEMFLOW_API_KEY=$KEY
+unset GEMINI_API_KEY GOOGLE_API_KEY ANYFAST_API_KEY
 unset GEMINI_BASE_URL
 FAILS=0
 fail() {

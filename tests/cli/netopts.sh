@@ -45,4 +45,55 @@ check "--idle-timeout: exit 1" rc_is 1
 check "--idle-timeout: says so" err_has "idle timeout"
 check "--idle-timeout: retried once" err_has "after 2 attempts"
 check "timeouts: three requests" test "$(settled_lines $((before + 3)))" -eq $((before + 3))
+# ---- the key follows the service -------------------------------------------
+# keyless SERVICE-ARGS... EXPECTED: exit 2 naming the variables, nothing sent
+keyless() {
+  local want=${!#}
+  local before; before=$(log_lines)
+  set +e
+  timeout 60 "$GEMFLOW" generate "${@:1:$#-1}" "a cat" >"$WORK/out" 2>"$WORK/err"
+  RC=$?
+  set -e
+  check "key for ${*:1:$#-1}: exit 2" rc_is 2
+  check "key for ${*:1:$#-1}: says '$want'" err_has "$want"
+  check "key for ${*:1:$#-1}: nothing sent" test "$(log_lines)" -eq "$before"
+}
+(
+  unset GEMFLOW_API_KEY
+  export GEMINI_API_KEY=$KEY
+  # a Google key never goes to the gateway by default
+  keyless "no API key: set ANYFAST_API_KEY or use --api-key-file FILE"
+  keyless --service anyfast "no API key: set ANYFAST_API_KEY"
+  # nor to an endpoint the user named that is not this machine
+  keyless --base-url https://api.example.com "no API key: set GEMFLOW_API_KEY or use"
+  GEMINI_BASE_URL=https://api.example.com keyless "no API key: set GEMFLOW_API_KEY or use"
+  unset GEMINI_API_KEY
+  export ANYFAST_API_KEY=$KEY
+  keyless --service google "no API key: set GEMINI_API_KEY or GOOGLE_API_KEY"
+  finish
+) || FAILS=$((FAILS + 1))
+run generate --service openai "a cat"
+check "--service openai: exit 2" rc_is 2
+check "--service openai: names the services" err_has "unknown service 'openai' (anyfast, google)"
+
+# a loopback endpoint (the simulator) takes GEMFLOW_API_KEY, then
+# GEMINI_API_KEY: the key stays on this machine
+P="a loopback key"
+(unset GEMFLOW_API_KEY; GEMINI_API_KEY=$KEY gen -o lk.png "$P"; rc_is 0) && pass "loopback: GEMINI_API_KEY taken" || fail "loopback: GEMINI_API_KEY taken"
+# --service google against the simulator: Google's way, the header
+before=$(log_lines)
+gen --service google -o g.png "google's way"
+check "--service google: exit 0" rc_is 0
+settled_lines $((before + 1)) >/dev/null
+check "--service google: the key in the header" python3 -c 'import json,sys
+lines=open(sys.argv[1]).read().splitlines()
+o=[json.loads(l) for l in lines if json.loads(l)["prompt"]=="google'"'"'s way"][-1]
+sys.exit(0 if o["key_from"]=="header" else 1)' "$WORK/sim.log"
+gen -o a.png "the gateway's way"
+settled_lines $((before + 2)) >/dev/null
+check "default service: the key in the query" python3 -c 'import json,sys
+lines=open(sys.argv[1]).read().splitlines()
+o=[json.loads(l) for l in lines if json.loads(l)["prompt"]=="the gateway'"'"'s way"][-1]
+sys.exit(0 if o["key_from"]=="query" else 1)' "$WORK/sim.log"
+
 finish

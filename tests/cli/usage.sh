@@ -56,15 +56,15 @@ usage_error "bad base URL" "invalid base URL" --base-url "ftp://example.com" "$P
 # The key: never from argv, and required.
 usage_error "key in argv" "not taken from the command line" --api-key="$KEY" "$P"
 usage_error "key in argv (ambiguous prefix)" "unknown option '--api'" --api="$KEY" "$P"
-unset GEMINI_API_KEY
-usage_error "no key" "no API key: set GEMINI_API_KEY" "$P"
-GEMINI_API_KEY='' usage_error "empty key" "no API key" "$P"
+unset GEMFLOW_API_KEY
+usage_error "no key" "no API key: set GEMFLOW_API_KEY or GEMINI_API_KEY or use --api-key-file FILE" "$P"
+GEMFLOW_API_KEY='' usage_error "empty key" "no API key" "$P"
 : >"$WORK/empty-key"
 usage_error "empty key file" "no API key in $WORK/empty-key" --api-key-file "$WORK/empty-key" "$P"
 usage_error "missing key file" "cannot read the key file $WORK/no-key" --api-key-file "$WORK/no-key" "$P"
 printf 'two words\n' >"$WORK/bad-key"
 usage_error "key with a blank" "has a character a key cannot hold" --api-key-file "$WORK/bad-key" "$P"
-export GEMINI_API_KEY=$KEY
+export GEMFLOW_API_KEY=$KEY
 
 check "no request reached the server" test "$(log_lines)" = 0
 

@@ -332,6 +332,7 @@ void it_run(const it_opts *o, gf_request **reqs, it_rec *recs, int n) {
   if (o->retry_max_delay_ms)
     co.retry_max_delay_ms = o->retry_max_delay_ms;
   co.requests_per_minute = o->rpm;
+  co.service = o->service;
   gf_client *c;
   int rc = gf_client_new(&loop, &co, &c);
   if (rc) {

@@ -72,6 +72,7 @@ typedef struct it_opts {
   int max_attempts;  /* 0: 1 (no retries) */
   uint64_t retry_initial_ms, retry_max_delay_ms; /* 0: the defaults */
   double rpm;        /* requests per minute, 0: no limit */
+  const char *service; /* NULL: the library's default */
 } it_opts;
 
 extern const gf_callbacks it_callbacks;

@@ -393,6 +393,19 @@ static void test_key_in_header(void) {
   it_run1(&d, "query key", NULL, NULL, &q);
   CHECK_INT(q.status, GF_OK);
   check_key_from("query key", "query");
+  /* GF_KEY_IN_AUTO: the service's way (Google's is the header) */
+  it_rec g = {0};
+  it_opts a = opts();
+  a.key_in = GF_KEY_IN_AUTO;
+  a.service = "google";
+  it_run1(&a, "google's way", NULL, NULL, &g);
+  CHECK_INT(g.status, GF_OK);
+  check_key_from("google's way", "header");
+  it_rec y = {0};
+  a.service = "anyfast";
+  it_run1(&a, "the gateway's way", NULL, NULL, &y);
+  CHECK_INT(y.status, GF_OK);
+  check_key_from("the gateway's way", "query");
 }
 
 static void test_connection_refused(void) {

@@ -42,6 +42,25 @@ static char *target_dir(const gf__sink *s) {
   return strndup(s->out_path, (size_t)(slash - s->out_path));
 }
 
+/* A fresh name, created exclusively with mode 0666 so that the kernel
+ * applies the process's umask (mkstemp's 0600 would need a chmod, and
+ * reading the umask means changing it: a race with every other thread). */
+static int create_exclusive(char *path, size_t suffix_at) {
+  static const char alnum[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (int tries = 0; tries < 100; tries++) {
+    unsigned char r[6];
+    if (getentropy(r, sizeof r) != 0)
+      return -1;
+    for (int i = 0; i < 6; i++)
+      path[suffix_at + (size_t)i] = alnum[r[i] % (sizeof alnum - 1)];
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0 || errno != EEXIST)
+      return fd;
+  }
+  return -1;
+}
+
 static int open_temp(gf__sink *s) {
   char *dir = target_dir(s);
   if (!dir)
@@ -52,9 +71,10 @@ static int open_temp(gf__sink *s) {
     free(dir);
     return GF_ENOMEM;
   }
-  snprintf(s->cur.tmp, n, "%s/.gemflow-XXXXXX.part", dir);
+  int at = snprintf(s->cur.tmp, n, "%s/.gemflow-", dir);
+  snprintf(s->cur.tmp + at, n - (size_t)at, "XXXXXX.part");
   free(dir);
-  s->fd = mkostemps(s->cur.tmp, 5, O_CLOEXEC);
+  s->fd = create_exclusive(s->cur.tmp, (size_t)at);
   if (s->fd < 0) {
     snprintf(s->err, sizeof s->err, "cannot create a file in the output "
              "directory: %s", strerror(errno));
@@ -62,10 +82,6 @@ static int open_temp(gf__sink *s) {
     s->cur.tmp = NULL;
     return GF_EIO;
   }
-  /* mkstemp makes 0600; a finished image gets the usual mode */
-  mode_t um = umask(0);
-  umask(um);
-  fchmod(s->fd, 0666 & ~um);
   return 0;
 }
 

@@ -190,6 +190,26 @@ static void test_suffix_never_overwrites(void) {
   CHECK_INT(count_files(), 3);
 }
 
+/* The file's mode is 0666 less the umask, which the sink never changes. */
+static void test_mode_follows_umask(void) {
+  static const mode_t masks[] = {022, 077, 002};
+  for (size_t i = 0; i < sizeof masks / sizeof masks[0]; i++) {
+    clear_dir();
+    mode_t old = umask(masks[i]);
+    gf__sink s;
+    CHECK_INT(gf__sink_init(&s, NULL, dir, "m", 0), 0);
+    put_image(&s, "image/png", 0, 'm', 10);
+    CHECK_INT(umask(masks[i]), masks[i]); /* untouched meanwhile */
+    CHECK_INT(sync_now(&s), 0);
+    CHECK_INT(gf__sink_publish(&s), 0);
+    struct stat st;
+    CHECK_INT(stat(s.file, &st), 0);
+    CHECK_INT(st.st_mode & 0777, 0666 & ~masks[i]);
+    gf__sink_free(&s);
+    umask(old);
+  }
+}
+
 /* replace: "<prefix>.<ext>" is the one name, an earlier file replaced. */
 static void test_out_dir_replace(void) {
   clear_dir();
@@ -493,7 +513,7 @@ int main(int argc, char **argv) {
       TEST(test_out_path_replaced), TEST(test_discard_leaves_nothing),
       TEST(test_thought_fallback), TEST(test_unwritable_dir),
       TEST(test_no_hard_links), TEST(test_naming_fails_keeps_image),
-      TEST(test_publish_syncs_dir), TEST(test_reset), TEST(test_out_dir_replace),
+      TEST(test_publish_syncs_dir), TEST(test_reset), TEST(test_out_dir_replace), TEST(test_mode_follows_umask),
       TEST(test_dims), TEST(test_dims_streaming_jpeg), TEST(test_redact)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   clear_dir();

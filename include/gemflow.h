@@ -51,7 +51,8 @@ const char *gf_version(void);
   X(EURL, -24, "bad_url", "invalid base URL")                                  \
   X(ECAFILE, -25, "ca_file", "CA bundle could not be loaded")              \
   X(EINSECURE, -26, "insecure",                                              \
-    "the key would go unencrypted (plain http to a host not on loopback)")
+    "the key would go unencrypted (plain http to a host not on loopback)")    \
+  X(EPROXY, -27, "proxy", "the proxy refused the tunnel")
 
 typedef enum gf_errno {
   GF_OK = 0,
@@ -159,6 +160,32 @@ typedef struct gf_client_options {
   uint64_t attempt_timeout_ms; /* default 900000 */
   /* One decoded image (a 4K PNG is about 30 MB); 0: no limit. */
   uint64_t max_image_bytes;    /* default 128 MiB */
+  /* Addresses to use instead of DNS's, as curl's --resolve: entries
+   * "HOST:PORT:ADDR[,ADDR...]" separated by ';' (ADDR an IPv4 or IPv6
+   * literal, the latter bare or in brackets; HOST may be a bracketed IPv6
+   * literal). Copied; a malformed one: GF_EINVAL. When the host and port
+   * connected to (the base URL's, or the proxy's when there is one) match
+   * an entry, its addresses are tried, in the given order, each family's
+   * addresses alternating with the other's. NULL: none.
+   * Connecting, with or without pins: the addresses are raced (RFC 8305,
+   * Happy Eyeballs): the next one starts 250 ms after the previous or as
+   * soon as it fails, the first TCP connect to complete wins; the connect
+   * timeout bounds each address's attempt. */
+  const char *resolve;
+  /* An HTTP proxy, "http://[user:pass@]host[:port]" (port 1080 when left
+   * out; user and password percent-decoded), through which the connection
+   * is tunneled with CONNECT; TLS, its certificate and host name check are
+   * the base URL's host's, never the proxy's. https:// and other schemes:
+   * GF_EINVAL. The library reads no environment: a program that honours
+   * HTTPS_PROXY passes it here. Copied; never printed, nor its
+   * credentials. With a key, plain http:// through a proxy not on loopback
+   * is GF_EINSECURE. NULL or "": none. */
+  const char *proxy;
+  /* Hosts reached without the proxy, as curl's NO_PROXY: entries separated
+   * by commas (or blanks), each a host name that also matches its
+   * subdomains (a leading dot ignored), an IP address or a CIDR range;
+   * "*" matches every host. NULL: none. */
+  const char *no_proxy;
 } gf_client_options;
 
 void gf_client_options_init(gf_client_options *opts);

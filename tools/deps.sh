@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
 # Installs what gemflow needs from Debian 12's packages (skips what is there).
+# GF_DEPS_EXTRA adds more, space separated: what the tests need besides the
+# build (clang libclang-rt-14-dev for the fuzzers, valgrind, and tinyproxy:
+# the real HTTP proxy it_network starts on loopback; without it the proxy
+# tests fail, saying so).
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config libuv1-dev libmbedtls-dev
       libjson-c-dev node-llhttp zlib1g-dev python3)

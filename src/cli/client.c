@@ -27,6 +27,8 @@ int gf__client_create(uv_loop_t *loop, const gf__client_args *a,
   co.idle_timeout_ms = gf__ms(n->idle_timeout_s);
   co.attempt_timeout_ms = gf__ms(n->timeout_s);
   co.requests_per_minute = a->rpm;
+  co.resolve = n->resolve[0] ? n->resolve : NULL;
+  co.proxy = gf__netopts_proxy(n, &co.no_proxy);
   *out = NULL;
   int err = gf_client_new(loop, &co, out);
   if (err == 0)
@@ -45,7 +47,8 @@ int gf__client_create(uv_loop_t *loop, const gf__client_args *a,
     return gf__usage_error("cannot load the CA bundle %s",
                            n->ca_file ? n->ca_file : "(the system's)");
   if (err == GF_EINVAL)
-    return gf__usage_error("invalid client options: %s", gf_strerror(err));
+    return gf__usage_error("invalid client options (--service, --resolve, "
+                           "or the proxy variables)");
   gf__diag_error("cannot create the client: %s", gf_strerror(err));
   return 1;
 }

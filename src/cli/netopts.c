@@ -41,6 +41,16 @@ static int gf__seconds(const char *name, const char *arg, double max,
 int gf__netopts_take(int c, const char *arg, gf__netopts *n) {
   switch (c) {
   case GF__NO_BASE_URL: n->base_url = arg; return 0;
+  case GF__NO_RESOLVE: {
+    size_t have = strlen(n->resolve), add = strlen(arg);
+    if (!add || strchr(arg, ';') || have + add + 2 > sizeof n->resolve)
+      return gf__usage_error("--resolve takes HOST:PORT:ADDR[,ADDR...], "
+                             "not '%s'", arg);
+    if (have)
+      n->resolve[have++] = ';';
+    memcpy(n->resolve + have, arg, add + 1);
+    return 0;
+  }
   case GF__NO_SERVICE:
     if (!gf_service_base_url(arg))
       return gf__usage_error("unknown service '%s' (anyfast, google)", arg);
@@ -97,6 +107,23 @@ const char *const *gf__netopts_key_vars(const gf__netopts *n) {
   return n->service && strcmp(n->service, "google") == 0 ? google : anyfast;
 }
 
+static const char *gf__env(const char *a, const char *b) {
+  const char *v = getenv(a);
+  if ((!v || !*v) && b)
+    v = getenv(b);
+  return v && *v ? v : NULL;
+}
+
+const char *gf__netopts_proxy(const gf__netopts *n, const char **no_proxy) {
+  const char *url = gf__netopts_base_url(n);
+  int plain = url && strncmp(url, "http://", 7) == 0;
+  *no_proxy = gf__env("no_proxy", "NO_PROXY");
+  /* uppercase HTTP_PROXY is left alone, as curl does: a CGI environment
+   * sets it from a request's Proxy: header */
+  return plain ? gf__env("http_proxy", NULL)
+               : gf__env("https_proxy", "HTTPS_PROXY");
+}
+
 void gf__netopts_usage(FILE *f) {
   fputs(
       "      --service NAME    'anyfast' (default: https://www.anyfast.ai,\n"
@@ -122,6 +149,10 @@ void gf__netopts_usage(FILE *f) {
       "      --idle-timeout S  no byte received for S seconds fails the\n"
       "                        attempt (default 300: the service may think\n"
       "                        for minutes at 4K)\n"
-      "      --timeout S       the whole attempt (default 900)\n",
+      "      --timeout S       the whole attempt (default 900)\n"
+      "      --resolve HOST:PORT:ADDR[,ADDR...]  use these addresses for\n"
+      "                        HOST:PORT instead of DNS (repeatable)\n"
+      "  Proxies: $https_proxy or $HTTPS_PROXY (http://[user:pass@]host:port,\n"
+      "  HTTP CONNECT), $no_proxy or $NO_PROXY; credentials never printed\n",
       f);
 }

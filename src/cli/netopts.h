@@ -16,6 +16,7 @@ typedef struct gf__netopts {
   int max_attempts;      /* default 5 */
   double retry_max_delay_s; /* default 60 */
   double connect_timeout_s, idle_timeout_s, timeout_s; /* 15, 300, 900 */
+  char resolve[4096];    /* --resolve entries joined with ';' */
 } gf__netopts;
 
 enum {
@@ -30,6 +31,7 @@ enum {
   GF__NO_IDLE_TIMEOUT,
   GF__NO_TIMEOUT,
   GF__NO_SERVICE,
+  GF__NO_RESOLVE,
 };
 
 #define GF__NETOPTS_LONG                                                       \
@@ -45,7 +47,8 @@ enum {
       {"connect-timeout", required_argument, NULL, GF__NO_CONNECT_TIMEOUT},    \
       {"idle-timeout", required_argument, NULL, GF__NO_IDLE_TIMEOUT},          \
       {"timeout", required_argument, NULL, GF__NO_TIMEOUT},                    \
-      {"service", required_argument, NULL, GF__NO_SERVICE}
+      {"service", required_argument, NULL, GF__NO_SERVICE},                    \
+      {"resolve", required_argument, NULL, GF__NO_RESOLVE}
 
 void gf__netopts_init(gf__netopts *n);
 /* 1: not one of these options; 0: taken; 2: a usage error (printed). */
@@ -63,4 +66,8 @@ const char *gf__netopts_base_url(const gf__netopts *n);
  * as the bundled simulator, GEMINI_API_KEY after it: the key stays on this
  * machine). */
 const char *const *gf__netopts_key_vars(const gf__netopts *n);
+/* The proxy for the base URL in effect, from the environment as curl
+ * reads it: https_proxy then HTTPS_PROXY for https, http_proxy for http;
+ * NULL when none. no_proxy then NO_PROXY into *no_proxy. */
+const char *gf__netopts_proxy(const gf__netopts *n, const char **no_proxy);
 #endif

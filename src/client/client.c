@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "b64/b64.h"
 #include "client/client.h"
 
 void gf_client_options_init(gf_client_options *o) {
@@ -71,6 +72,8 @@ static void copy_options(gf_client_options *dst, const gf_client_options *src) {
 }
 
 static void client_free_now(gf_client *c) {
+  gf__pins_free(&c->pins);
+  gf__proxy_free(&c->proxy);
   if (c->tls)
     gf__tls_config_free(c->tls);
   if (c->api_key) {
@@ -79,6 +82,28 @@ static void client_free_now(gf_client *c) {
   }
   free(c->read_buf);
   free(c);
+}
+
+/* The proxy, its Basic credentials (encoded here: base64 is a layer the
+ * conn does not depend on), and whether NO_PROXY bypasses it for the base
+ * URL's host. */
+static int setup_proxy(gf_client *c, const gf_client_options *o) {
+  if (!o->proxy || !*o->proxy)
+    return 0;
+  int rc = gf__proxy_parse(o->proxy, &c->proxy);
+  if (rc)
+    return rc;
+  if (c->proxy.userinfo) {
+    size_t n = strlen(c->proxy.userinfo);
+    char *auth = malloc(6 + GF_B64_ENC_LEN(n) + 1);
+    if (!auth)
+      return GF_ENOMEM;
+    memcpy(auth, "Basic ", 6);
+    gf__b64_encode((const unsigned char *)c->proxy.userinfo, n, auth + 6);
+    c->proxy.auth = auth;
+  }
+  c->use_proxy = !gf__proxy_bypass(o->no_proxy, c->url.host);
+  return 0;
 }
 
 int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
@@ -99,9 +124,15 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   int rc = svc ? gf__url_parse(o.base_url ? o.base_url : svc->base_url,
                                &c->url)
                : GF_EINVAL;
-  /* the key never crosses a network in cleartext */
+  if (!rc)
+    rc = gf__pins_parse(o.resolve, &c->pins);
+  if (!rc)
+    rc = setup_proxy(c, &o);
+  /* the key never crosses a network in cleartext (nor reaches a proxy
+   * elsewhere in it) */
   if (!rc && o.api_key && *o.api_key && !c->url.tls &&
-      !gf__url_is_loopback(&c->url))
+      (!gf__url_is_loopback(&c->url) ||
+       (c->use_proxy && !gf__url_is_loopback(&c->proxy.url))))
     rc = GF_EINSECURE;
   if (!rc && o.api_key && !(c->api_key = strdup(o.api_key)))
     rc = GF_ENOMEM;

@@ -17,6 +17,7 @@
 #include "common/buf.h"
 #include "common/queue.h"
 #include "conn/conn.h"
+#include "conn/proxy.h"
 #include "conn/url.h"
 #include "gemflow.h"
 #include "tls/tls.h"
@@ -40,6 +41,9 @@ struct gf_client {
   void (*on_trace)(void *ud, const char *line);
   void *trace_ud;
   gf__tls_config *tls;     /* NULL for http:// */
+  gf__pins pins;           /* resolve pins */
+  gf__proxy proxy;         /* when use_proxy */
+  int use_proxy;           /* a proxy is set, no_proxy does not bypass it */
   char *read_buf;          /* one for every connection of this client */
   int live;                /* generations not yet done */
   int freeing;             /* gf_client_free called: free when live == 0 */

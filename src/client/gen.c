@@ -233,6 +233,8 @@ static int attempt_open(gf_gen *g) {
       .total_timeout_ms = c->attempt_timeout_ms,
       .read_buf = c->read_buf,
       .read_buf_len = GF__READ_BUF,
+      .pins = &c->pins,
+      .proxy = c->use_proxy ? &c->proxy : NULL,
   };
   if (g->attempts > 1)
     gf__trace(c, "* attempt %d", g->attempts);

@@ -1,8 +1,13 @@
-/* A client connection on libuv: resolve, connect, TLS, read and write.
+/* A client connection on libuv: resolve (or take a pin's addresses), race
+ * the addresses' TCP connects, tunnel through a proxy if there is one,
+ * TLS, read and write.
  *
  * Handles are counted: the conn is freed only when the resolver request,
- * every TCP handle it opened and the timer have all called back, so a close
- * at any stage is safe. */
+ * every TCP handle it opened (each racing attempt's) and the timer have all
+ * called back, so a close at any stage is safe. One timer serves every
+ * stage: the resolver's timeout; while connecting, the earliest of the
+ * attempts' timeouts and the next attempt's start; then the idle timeout;
+ * each bounded by the whole attempt's deadline. */
 #include "conn/conn.h"
 
 #include <stdio.h>
@@ -10,16 +15,37 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/queue.h"
 #include "gemflow.h"
 
-enum { ST_RESOLVING, ST_CONNECTING, ST_HANDSHAKE, ST_OPEN, ST_ENDED };
+enum { ST_RESOLVING, ST_CONNECTING, ST_PROXY, ST_HANDSHAKE, ST_OPEN, ST_ENDED };
+/* An address: not tried yet, being tried, done with (failed or won). */
+enum { A_NEW, A_BUSY, A_DONE };
 
 #define GF__KEEPALIVE_S 30 /* idle seconds before the first TCP probe */
+#define GF__STAGGER_MS 250 /* RFC 8305's Connection Attempt Delay */
+#define GF__MAX_ADDRS 64
+
+/* One address's TCP connect. The handle comes first: on_handle_closed
+ * frees the whole attempt. */
+typedef struct gf__try {
+  uv_tcp_t tcp;
+  uv_connect_t req;
+  gf__conn *c;
+  gf__queue node;   /* in c->tries while it races */
+  size_t idx;       /* into c->addrs */
+  uint64_t started; /* loop time */
+  int dropped;      /* closed: its connect callback is ignored */
+} gf__try;
 
 struct gf__conn {
   uv_loop_t *loop;
   const gf__url *url;
   gf__tls_config *tls_cfg;
+  const gf__pins *pins;
+  const gf__proxy *proxy;
+  const char *dial_host; /* what is resolved and connected to: the */
+  int dial_port;         /* origin, or the proxy */
   gf__conn_cbs cbs;
   void *ud;
   uint64_t connect_timeout_ms, idle_timeout_ms;
@@ -35,24 +61,32 @@ struct gf__conn {
   int stopped;  /* on_data asked to stop */
   int resolving; /* the resolver request has not called back yet */
   uv_getaddrinfo_t gai;
-  struct addrinfo *ai_list, *ai_next;
-  uv_tcp_t *tcp;
-  uv_connect_t creq;
+  struct sockaddr_storage *addrs; /* in the order they are tried */
+  unsigned char *astate;          /* A_* per address */
+  size_t naddrs;
+  gf__queue tries;     /* the racing attempts */
+  uint64_t next_start; /* loop time the next attempt starts, if none fails */
+  int last_err;        /* of the last address given up */
+  gf__try *win;        /* the attempt whose TCP connect won */
+  uv_tcp_t *tcp;       /* its handle */
   uv_timer_t timer;
   gf__tls *tls;
+  gf__proxy_head ph;
   gf__buf out;
-  char peer[64];
-  char msg[400];
+  char origin[300];    /* host:port of the URL, v6 bracketed */
+  char peer[400];
+  char msg[800];
 };
 
 typedef struct wreq {
   uv_write_t req;
   gf__conn *c;
   char *data;
+  size_t len;
+  int wipe; /* holds a secret (the proxy's credentials) */
 } wreq;
 
 static void start_resolve(gf__conn *c);
-static void try_next_address(gf__conn *c);
 static void end(gf__conn *c, int err, const char *msg);
 static void release(gf__conn *c);
 
@@ -68,6 +102,13 @@ int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
   c->loop = o->loop;
   c->url = o->url;
   c->tls_cfg = o->tls;
+  c->pins = o->pins;
+  c->proxy = o->proxy;
+  c->dial_host = o->proxy ? o->proxy->url.host : o->url->host;
+  c->dial_port = o->proxy ? o->proxy->url.port : o->url->port;
+  snprintf(c->origin, sizeof c->origin,
+           strchr(o->url->host, ':') ? "[%s]:%d" : "%s:%d", o->url->host,
+           o->url->port);
   c->cbs = *cbs;
   c->ud = ud;
   c->connect_timeout_ms = o->connect_timeout_ms;
@@ -80,6 +121,9 @@ int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
   c->total_timeout_ms = o->total_timeout_ms;
   c->read_buf = o->read_buf;
   c->read_buf_len = o->read_buf_len;
+  c->last_err = GF_ECONNECT;
+  gf__queue_init(&c->tries);
+  gf__proxy_head_init(&c->ph);
   gf__buf_init(&c->out, 0);
   uv_timer_init(c->loop, &c->timer);
   c->timer.data = c;
@@ -111,8 +155,8 @@ const char *gf__conn_tls_suite(const gf__conn *c) {
 static void unref(gf__conn *c) {
   if (--c->pending > 0)
     return;
-  if (c->ai_list)
-    uv_freeaddrinfo(c->ai_list);
+  free(c->addrs);
+  free(c->astate);
   if (c->tls)
     gf__tls_free(c->tls);
   gf__buf_free(&c->out);
@@ -126,14 +170,33 @@ static void unref(gf__conn *c) {
 static void on_handle_closed(uv_handle_t *h) {
   gf__conn *c = h->data;
   if (h != (uv_handle_t *)&c->timer)
-    free(h);
+    free(h); /* a gf__try, its handle first */
   unref(c);
 }
 
+/* Closes a racing attempt (a pending connect is canceled first). */
+static void drop_try(gf__try *t) {
+  gf__queue_remove(&t->node);
+  t->dropped = 1;
+  uv_close((uv_handle_t *)&t->tcp, on_handle_closed);
+}
+
+/* Closes every racing attempt, leaving their addresses in state st. */
+static void drop_tries(gf__conn *c, int st) {
+  gf__queue *q;
+  while ((q = gf__queue_head(&c->tries)) != NULL) {
+    gf__try *t = GF__QUEUE_DATA(q, gf__try, node);
+    c->astate[t->idx] = (unsigned char)st;
+    drop_try(t);
+  }
+}
+
+/* Closes the winner's handle. */
 static void close_tcp(gf__conn *c) {
   if (c->tcp) {
     uv_close((uv_handle_t *)c->tcp, on_handle_closed);
     c->tcp = NULL;
+    c->win = NULL;
   }
 }
 
@@ -141,6 +204,7 @@ static void close_tcp(gf__conn *c) {
  * drops its reference from its own callback. */
 static void release(gf__conn *c) {
   close_tcp(c);
+  drop_tries(c, A_DONE);
   c->pending++;
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
   unref(c); /* the reference taken at open */
@@ -151,6 +215,7 @@ static void end(gf__conn *c, int err, const char *msg) {
     return;
   c->state = ST_ENDED;
   uv_timer_stop(&c->timer);
+  drop_tries(c, A_DONE);
   if (c->tcp)
     uv_read_stop((uv_stream_t *)c->tcp);
   c->cbs.on_end(c->ud, err, msg);
@@ -158,7 +223,7 @@ static void end(gf__conn *c, int err, const char *msg) {
 
 /* ---- timers ------------------------------------------------------------- */
 
-static void drop_address(gf__conn *c);
+static void race_tick(gf__conn *c);
 
 static void on_timeout(uv_timer_t *t) {
   gf__conn *c = t->data;
@@ -168,169 +233,392 @@ static void on_timeout(uv_timer_t *t) {
     end(c, GF_ETIMEDOUT, c->msg);
   } else if (c->state == ST_OPEN) {
     end(c, GF_ETIMEDOUT, "no data from the server within the idle timeout");
-  } else if ((c->state == ST_CONNECTING || c->state == ST_HANDSHAKE) &&
-             c->ai_next) {
-    /* the timeout is per address: this one is given up, the next tried */
-    snprintf(c->msg, sizeof c->msg, "connect to %s timed out", c->peer);
-    drop_address(c);
-    try_next_address(c);
-  } else {
-    end(c, GF_ETIMEDOUT, c->state == ST_CONNECTING || c->state == ST_HANDSHAKE
-                             ? "connect timeout" : "name resolution timeout");
+  } else if (c->state == ST_RESOLVING) {
+    end(c, GF_ETIMEDOUT, "name resolution timeout");
+  } else if (c->state != ST_ENDED) {
+    race_tick(c);
   }
 }
 
-/* The stage's timeout, or what is left of the whole attempt's if that
- * comes first. */
-static void arm_timer(gf__conn *c, uint64_t ms) {
+/* Arms the timer for loop time due (0: nothing), or for the whole
+ * attempt's deadline when that comes first. */
+static void arm_at(gf__conn *c, uint64_t due) {
   c->timer_is_deadline = 0;
-  if (c->deadline) {
-    uint64_t now = uv_now(c->loop);
-    uint64_t left = c->deadline > now ? c->deadline - now : 1;
-    if (!ms || left <= ms) {
-      ms = left;
-      c->timer_is_deadline = 1;
-    }
+  if (c->deadline && (!due || c->deadline <= due)) {
+    due = c->deadline;
+    c->timer_is_deadline = 1;
   }
-  if (ms)
-    uv_timer_start(&c->timer, on_timeout, ms, 0);
-  else
+  if (!due) {
     uv_timer_stop(&c->timer);
+    return;
+  }
+  uint64_t now = uv_now(c->loop);
+  uv_timer_start(&c->timer, on_timeout, due > now ? due - now : 0, 0);
 }
 
-/* ---- resolve and connect ------------------------------------------------ */
+/* The stage's timeout (0: none), or what is left of the whole attempt's if
+ * that comes first. */
+static void arm_timer(gf__conn *c, uint64_t ms) {
+  arm_at(c, ms ? uv_now(c->loop) + ms : 0);
+}
+
+/* ---- resolve ------------------------------------------------------------ */
+
+static void begin_race(gf__conn *c);
+
+static int alloc_addrs(gf__conn *c, size_t n) {
+  if (n > GF__MAX_ADDRS)
+    n = GF__MAX_ADDRS;
+  c->addrs = calloc(n, sizeof *c->addrs);
+  c->astate = calloc(n, 1); /* A_NEW */
+  if (!c->addrs || !c->astate)
+    return GF_ENOMEM;
+  c->naddrs = n;
+  return 0;
+}
+
+static int take_addrinfo(gf__conn *c, const struct addrinfo *res) {
+  size_t n = 0;
+  for (const struct addrinfo *ai = res; ai; ai = ai->ai_next)
+    n += (ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+         ai->ai_addrlen <= sizeof(struct sockaddr_storage);
+  if (n == 0)
+    return GF_EDNS;
+  int rc = alloc_addrs(c, n);
+  if (rc)
+    return rc;
+  size_t i = 0;
+  for (const struct addrinfo *ai = res; ai && i < c->naddrs; ai = ai->ai_next)
+    if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+        ai->ai_addrlen <= sizeof(struct sockaddr_storage))
+      memcpy(&c->addrs[i++], ai->ai_addr, ai->ai_addrlen);
+  gf__addrs_interleave(c->addrs, c->naddrs);
+  return 0;
+}
 
 static void on_resolved(uv_getaddrinfo_t *req, int status,
                         struct addrinfo *res) {
   gf__conn *c = req->data;
-  c->ai_list = res;
   c->resolving = 0;
-  int closing = c->closing;
+  int live = !c->closing && c->state == ST_RESOLVING;
+  int rc = live && status == 0 && res ? take_addrinfo(c, res) : 0;
+  if (res)
+    uv_freeaddrinfo(res);
   unref(c); /* the reference this request held; frees c when closing */
-  if (closing || c->state != ST_RESOLVING)
+  if (!live)
     return; /* closed, or timed out meanwhile */
-  if (status < 0 || !res) {
-    snprintf(c->msg, sizeof c->msg, "cannot resolve %s: %s", c->url->host,
-             uv_strerror(status));
+  if (status < 0 || !res || rc == GF_EDNS) {
+    snprintf(c->msg, sizeof c->msg, "cannot resolve %s%s: %s",
+             c->proxy ? "the proxy's host " : "", c->dial_host,
+             status < 0 ? uv_strerror(status) : "no IPv4 or IPv6 address");
     end(c, GF_EDNS, c->msg);
-    return;
+  } else if (rc) {
+    end(c, rc, NULL);
+  } else {
+    begin_race(c);
   }
-  c->ai_next = res;
-  c->state = ST_CONNECTING;
-  try_next_address(c);
 }
 
 static void start_resolve(gf__conn *c) {
+  c->state = ST_RESOLVING;
+  const gf__pin *pin = gf__pins_find(c->pins, c->dial_host, c->dial_port);
+  if (pin) { /* pinned: no DNS */
+    int rc = alloc_addrs(c, pin->naddrs);
+    if (rc) {
+      end(c, rc, NULL);
+      return;
+    }
+    memcpy(c->addrs, pin->addrs, c->naddrs * sizeof *c->addrs);
+    gf__addrs_interleave(c->addrs, c->naddrs);
+    begin_race(c);
+    return;
+  }
   struct addrinfo hints;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_protocol = IPPROTO_TCP;
-  if (c->url->host_is_ip)
+  if (c->proxy ? c->proxy->url.host_is_ip : c->url->host_is_ip)
     hints.ai_flags = AI_NUMERICHOST;
   char port[8];
-  snprintf(port, sizeof port, "%d", c->url->port);
+  snprintf(port, sizeof port, "%d", c->dial_port);
   c->gai.data = c;
-  c->state = ST_RESOLVING;
   arm_timer(c, c->connect_timeout_ms);
   c->pending++;
   c->resolving = 1;
-  int rc = uv_getaddrinfo(c->loop, &c->gai, on_resolved, c->url->host, port,
+  int rc = uv_getaddrinfo(c->loop, &c->gai, on_resolved, c->dial_host, port,
                           &hints);
   if (rc < 0) {
     c->pending--;
     c->resolving = 0;
-    snprintf(c->msg, sizeof c->msg, "cannot resolve %s: %s", c->url->host,
+    snprintf(c->msg, sizeof c->msg, "cannot resolve %s: %s", c->dial_host,
              uv_strerror(rc));
     end(c, GF_EDNS, c->msg);
   }
 }
 
-static void describe_peer(gf__conn *c, const struct sockaddr *sa) {
-  char ip[INET6_ADDRSTRLEN] = "?";
-  if (sa->sa_family == AF_INET6) {
-    uv_ip6_name((const struct sockaddr_in6 *)sa, ip, sizeof ip);
-    snprintf(c->peer, sizeof c->peer, "[%s]:%d", ip, c->url->port);
+/* ---- the race (RFC 8305) ------------------------------------------------ */
+
+static void on_try_connected(uv_connect_t *req, int status);
+
+/* The first address not tried yet, in order. */
+static int next_new(const gf__conn *c, size_t *idx) {
+  for (size_t i = 0; i < c->naddrs; i++)
+    if (c->astate[i] == A_NEW) {
+      *idx = i;
+      return 1;
+    }
+  return 0;
+}
+
+/* Gives up an attempt that failed or timed out; its address is done. */
+static void fail_try(gf__conn *c, gf__try *t, int err, const char *why) {
+  char name[64];
+  gf__addr_name(&c->addrs[t->idx], name, sizeof name);
+  if (err == GF_ETIMEDOUT)
+    snprintf(c->msg, sizeof c->msg, "connect to %s timed out", name);
+  else
+    snprintf(c->msg, sizeof c->msg, "connect to %s: %s", name, why);
+  c->last_err = err;
+  c->astate[t->idx] = A_DONE;
+  drop_try(t);
+}
+
+/* Starts the next address's connect (skipping those that fail at once).
+ * 0 also when none is left. */
+static int start_one(gf__conn *c) {
+  size_t i;
+  while (next_new(c, &i)) {
+    gf__try *t = calloc(1, sizeof *t);
+    if (!t)
+      return GF_ENOMEM;
+    c->astate[i] = A_BUSY;
+    uv_tcp_init(c->loop, &t->tcp);
+    t->tcp.data = c;
+    t->req.data = t;
+    t->c = c;
+    t->idx = i;
+    t->started = uv_now(c->loop);
+    gf__queue_insert_tail(&c->tries, &t->node);
+    c->pending++;
+    uv_tcp_nodelay(&t->tcp, 1);
+    int rc = uv_tcp_connect(&t->req, &t->tcp,
+                            (const struct sockaddr *)&c->addrs[i],
+                            on_try_connected);
+    if (rc == 0) {
+      c->next_start = t->started + GF__STAGGER_MS;
+      return 0;
+    }
+    fail_try(c, t, GF_ECONNECT, uv_strerror(rc));
+  }
+  return 0;
+}
+
+/* Arms the timer while connecting: the winner's timeout, or the earliest
+ * of the racing attempts' timeouts and the next attempt's start. */
+static void schedule(gf__conn *c) {
+  uint64_t due = 0, ct = c->connect_timeout_ms;
+  if (c->win) {
+    if (ct)
+      due = c->win->started + ct;
   } else {
-    uv_ip4_name((const struct sockaddr_in *)sa, ip, sizeof ip);
-    snprintf(c->peer, sizeof c->peer, "%s:%d", ip, c->url->port);
+    gf__queue *q;
+    GF__QUEUE_FOREACH(q, &c->tries) {
+      gf__try *t = GF__QUEUE_DATA(q, gf__try, node);
+      if (ct && (!due || t->started + ct < due))
+        due = t->started + ct;
+    }
+    size_t i;
+    if (next_new(c, &i) && (!due || c->next_start < due))
+      due = c->next_start;
   }
+  arm_at(c, due);
 }
 
-static void on_tcp_connected(uv_connect_t *req, int status);
-
-static void try_next_address(gf__conn *c) {
-  if (!c->ai_next) {
-    end(c, GF_ECONNECT, c->msg[0] ? c->msg : "no address to connect to");
+/* After a change in the race: starts the next address (now: at once, as
+ * after a failure; always when nothing races), ends the conn when nothing
+ * is left to try, else waits for what comes first. */
+static void advance(gf__conn *c, int now) {
+  if (now || gf__queue_empty(&c->tries)) {
+    int rc = start_one(c);
+    if (rc) {
+      end(c, rc, NULL);
+      return;
+    }
+  }
+  if (gf__queue_empty(&c->tries)) {
+    end(c, c->last_err,
+        c->last_err == GF_ETIMEDOUT ? "connect timeout"
+        : c->msg[0]                 ? c->msg
+                                    : "no address to connect to");
     return;
   }
-  struct addrinfo *ai = c->ai_next;
-  c->ai_next = ai->ai_next;
-  describe_peer(c, ai->ai_addr);
-  c->tcp = malloc(sizeof *c->tcp);
-  if (!c->tcp) {
-    end(c, GF_ENOMEM, NULL);
-    return;
-  }
-  uv_tcp_init(c->loop, c->tcp);
-  c->tcp->data = c;
-  c->pending++;
-  uv_tcp_nodelay(c->tcp, 1);
-  /* the service may be silent for minutes: probes find a dead peer */
-  uv_tcp_keepalive(c->tcp, 1, GF__KEEPALIVE_S);
-  arm_timer(c, c->connect_timeout_ms);
-  c->creq.data = c;
-  int rc = uv_tcp_connect(&c->creq, c->tcp, ai->ai_addr, on_tcp_connected);
-  if (rc < 0) {
-    snprintf(c->msg, sizeof c->msg, "connect to %s: %s", c->peer,
-             uv_strerror(rc));
-    close_tcp(c);
-    try_next_address(c);
-  }
+  schedule(c);
 }
 
-/* Gives up the address being tried: its socket and its TLS session. */
-static void drop_address(gf__conn *c) {
+static void begin_race(gf__conn *c) {
+  c->state = ST_CONNECTING;
+  advance(c, 1);
+}
+
+/* The winner's CONNECT or TLS handshake took too long: its address is
+ * given up, the race goes on with the addresses left (those it beat
+ * included). */
+static void drop_winner(gf__conn *c) {
+  char name[64];
+  gf__addr_name(&c->addrs[c->win->idx], name, sizeof name);
+  snprintf(c->msg, sizeof c->msg, "connect to %s timed out", name);
+  c->last_err = GF_ETIMEDOUT;
   close_tcp(c);
   if (c->tls) {
     gf__tls_free(c->tls);
     c->tls = NULL;
   }
   gf__buf_reset(&c->out);
+  gf__proxy_head_init(&c->ph);
   c->state = ST_CONNECTING;
+  advance(c, 1);
+}
+
+static void race_tick(gf__conn *c) {
+  uint64_t now = uv_now(c->loop), ct = c->connect_timeout_ms;
+  if (c->win) { /* ST_PROXY or ST_HANDSHAKE */
+    if (ct && now >= c->win->started + ct)
+      drop_winner(c);
+    else
+      schedule(c);
+    return;
+  }
+  int failed = 0;
+  for (;;) {
+    gf__try *late = NULL;
+    gf__queue *q;
+    GF__QUEUE_FOREACH(q, &c->tries) {
+      gf__try *t = GF__QUEUE_DATA(q, gf__try, node);
+      if (ct && now >= t->started + ct) {
+        late = t;
+        break;
+      }
+    }
+    if (!late)
+      break;
+    fail_try(c, late, GF_ETIMEDOUT, NULL);
+    failed = 1;
+  }
+  advance(c, failed || now >= c->next_start);
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static int start_tls(gf__conn *c);
+static int flush(gf__conn *c, int wipe);
 
-static void on_tcp_connected(uv_connect_t *req, int status) {
-  gf__conn *c = req->data;
-  if (c->closing || c->state != ST_CONNECTING)
-    return;
-  if (status < 0) {
-    snprintf(c->msg, sizeof c->msg, "connect to %s: %s", c->peer,
-             uv_strerror(status));
-    close_tcp(c);
-    try_next_address(c);
-    return;
-  }
-  uv_read_start((uv_stream_t *)c->tcp, on_alloc, on_read);
+static void describe_peer(gf__conn *c) {
+  char name[64];
+  gf__addr_name(&c->addrs[c->win->idx], name, sizeof name);
+  if (c->proxy)
+    snprintf(c->peer, sizeof c->peer, "%s via proxy %s", c->origin, name);
+  else
+    snprintf(c->peer, sizeof c->peer, "%s", name);
+}
+
+/* Plaintext to the owner (no TLS). */
+static void deliver(gf__conn *c, const char *p, size_t n) {
+  if (c->cbs.on_data(c->ud, p, n) && c->tcp)
+    uv_read_stop((uv_stream_t *)c->tcp);
+}
+
+/* The byte stream to the origin is there (TCP, or the proxy's tunnel,
+ * with n bytes of it already read): TLS, or open. */
+static void stream_ready(gf__conn *c, const char *p, size_t n) {
   if (!c->url->tls) {
     c->state = ST_OPEN;
     arm_timer(c, c->idle_timeout_ms);
     c->cbs.on_connected(c->ud);
+    if (n && c->state == ST_OPEN && !c->closing)
+      deliver(c, p, n);
     return;
   }
   c->state = ST_HANDSHAKE;
+  schedule(c);
   int rc = start_tls(c);
+  if (!rc && n) {
+    rc = gf__tls_feed(c->tls, p, n);
+    if (!rc)
+      rc = flush(c, 0);
+  }
   if (rc)
     end(c, rc, c->tls ? gf__tls_errmsg(c->tls) : NULL);
 }
 
-/* ---- TLS glue ----------------------------------------------------------- */
+static void win(gf__conn *c, gf__try *t) {
+  gf__queue_remove(&t->node);
+  /* beaten, not failed: tried again should the winner's handshake stall */
+  drop_tries(c, A_NEW);
+  c->astate[t->idx] = A_DONE;
+  c->win = t;
+  c->tcp = &t->tcp;
+  /* the service may be silent for minutes: probes find a dead peer (set
+   * on the connected socket: before it exists libuv keeps the flag but
+   * not the delay) */
+  uv_tcp_keepalive(c->tcp, 1, GF__KEEPALIVE_S);
+  describe_peer(c);
+  uv_read_start((uv_stream_t *)c->tcp, on_alloc, on_read);
+  if (!c->proxy) {
+    stream_ready(c, NULL, 0);
+    return;
+  }
+  c->state = ST_PROXY;
+  schedule(c);
+  int rc = gf__proxy_request(&c->out, c->proxy, c->url);
+  if (!rc)
+    rc = flush(c, 1);
+  if (rc) {
+    gf__buf_reset(&c->out);
+    end(c, rc, "the CONNECT request could not be sent");
+  }
+}
 
-static int flush(gf__conn *c);
+static void on_try_connected(uv_connect_t *req, int status) {
+  gf__try *t = req->data;
+  gf__conn *c = t->c;
+  if (t->dropped || c->closing || c->state != ST_CONNECTING)
+    return;
+  if (status < 0) {
+    fail_try(c, t, GF_ECONNECT, uv_strerror(status));
+    advance(c, 1);
+    return;
+  }
+  win(c, t);
+}
+
+/* ---- the proxy's answer ------------------------------------------------- */
+
+static void proxy_read(gf__conn *c, const char *p, size_t n) {
+  size_t used = 0;
+  int rc = gf__proxy_head_feed(&c->ph, p, n, &used);
+  if (rc == 0)
+    return;
+  if (rc < 0) {
+    snprintf(c->msg, sizeof c->msg, "proxy %s sent %s answer to CONNECT",
+             c->proxy->name, rc == GF_ETOOBIG ? "an over-long" : "a malformed");
+    end(c, GF_ECONNECT, c->msg);
+    return;
+  }
+  int st = c->ph.status;
+  if (st < 200 || st > 299) {
+    snprintf(c->msg, sizeof c->msg, "proxy %s refused the tunnel to %s: %d%s%s",
+             c->proxy->name, c->origin, st, c->ph.reason[0] ? " " : "",
+             c->ph.reason);
+    /* 4xx (forbidden, credentials): asking again changes nothing; a 5xx
+     * (the proxy could not reach the origin) may pass later */
+    end(c, st >= 400 && st < 500 ? GF_EPROXY : GF_ECONNECT, c->msg);
+    return;
+  }
+  stream_ready(c, p + used, n - used);
+}
+
+/* ---- TLS glue ----------------------------------------------------------- */
 
 static int tls_cipher(void *ud, const char *p, size_t n) {
   gf__conn *c = ud;
@@ -360,12 +648,13 @@ static void tls_handshake(void *ud, int status) {
 
 static int start_tls(gf__conn *c) {
   static const gf__tls_cbs cbs = {tls_cipher, tls_plain, tls_handshake};
+  /* the origin's name, also through a proxy's tunnel */
   int rc = gf__tls_new(&c->tls, c->tls_cfg, c->url->host, &cbs, c);
   if (rc)
     return rc;
   rc = gf__tls_start(c->tls);
   if (rc == 0)
-    rc = flush(c);
+    rc = flush(c, 0);
   return rc;
 }
 
@@ -384,7 +673,12 @@ static int eof_status(gf__conn *c) {
 }
 
 static void on_read_error(gf__conn *c, ssize_t nread) {
-  if (nread == UV_EOF) {
+  if (c->state == ST_PROXY && nread == UV_EOF) {
+    snprintf(c->msg, sizeof c->msg,
+             "proxy %s closed the connection before answering CONNECT",
+             c->proxy->name);
+    end(c, GF_ECONNECT, c->msg);
+  } else if (nread == UV_EOF) {
     int err = eof_status(c);
     end(c, err, err == GF_ETLS ? "connection closed during the TLS handshake"
                 : err         ? "connection closed without TLS close_notify"
@@ -406,16 +700,19 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     on_read_error(c, nread);
     return;
   }
+  if (c->state == ST_PROXY) {
+    proxy_read(c, buf->base, (size_t)nread);
+    return;
+  }
   if (c->state == ST_OPEN)
     arm_timer(c, c->idle_timeout_ms);
   if (!c->tls) {
-    if (c->cbs.on_data(c->ud, buf->base, (size_t)nread))
-      uv_read_stop(s);
+    deliver(c, buf->base, (size_t)nread);
     return;
   }
   int rc = gf__tls_feed(c->tls, buf->base, (size_t)nread);
   if (rc == 0)
-    rc = flush(c);
+    rc = flush(c, 0);
   if (c->stopped || c->closing) {
     if (c->tcp)
       uv_read_stop(s);
@@ -429,31 +726,38 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 
 /* ---- writing ------------------------------------------------------------ */
 
+static void free_wreq(wreq *w) {
+  if (w->wipe)
+    memset(w->data, 0, w->len);
+  free(w->data);
+  free(w);
+}
+
 static void on_written(uv_write_t *req, int status) {
   wreq *w = (wreq *)req;
   gf__conn *c = w->c;
-  free(w->data);
-  free(w);
-  if (status < 0 && status != UV_ECANCELED && !c->closing)
+  /* a winner given up (its handshake stalled) is not the conn's stream */
+  int current = req->handle == (uv_stream_t *)c->tcp;
+  free_wreq(w);
+  if (status < 0 && status != UV_ECANCELED && !c->closing && current)
     end(c, status == UV_EPIPE || status == UV_ECONNRESET ? GF_ERESET
                                                           : GF_ECONNECT,
         uv_strerror(status));
 }
 
-static int flush(gf__conn *c) {
+static int flush(gf__conn *c, int wipe) {
   if (c->out.len == 0 || !c->tcp)
     return 0;
   wreq *w = malloc(sizeof *w);
   if (!w)
     return GF_ENOMEM;
-  size_t n;
   w->c = c;
-  w->data = gf__buf_steal(&c->out, &n);
-  uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
+  w->wipe = wipe;
+  w->data = gf__buf_steal(&c->out, &w->len);
+  uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
   int rc = uv_write(&w->req, (uv_stream_t *)c->tcp, &b, 1, on_written);
   if (rc < 0) {
-    free(w->data);
-    free(w);
+    free_wreq(w);
     return GF_ERESET;
   }
   return 0;
@@ -463,5 +767,5 @@ int gf__conn_write(gf__conn *c, const char *p, size_t n) {
   if (c->state != ST_OPEN || c->closing)
     return GF_EINVAL;
   int rc = c->tls ? gf__tls_write(c->tls, p, n) : gf__buf_append(&c->out, p, n);
-  return rc ? rc : flush(c);
+  return rc ? rc : flush(c, 0);
 }

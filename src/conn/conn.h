@@ -1,6 +1,17 @@
-/* One client connection: name resolution, TCP connect (each resolved
- * address in turn), optional TLS, plaintext in and out, connect and idle
- * timeouts, close. Knows nothing of HTTP.
+/* One client connection: name resolution (or resolve pins), TCP connect
+ * racing the addresses (Happy Eyeballs, RFC 8305), an optional CONNECT
+ * tunnel through an HTTP proxy, optional TLS, plaintext in and out,
+ * connect and idle timeouts, close. Knows nothing of HTTP beyond CONNECT.
+ *
+ * Connecting: the addresses (DNS's answer, or a pin's for the host and
+ * port) are ordered with the families alternating (the first one's first);
+ * the first attempt starts at once, the next one 250 ms later or as soon as
+ * an attempt fails, and so on; the first TCP connect to complete wins and
+ * the others are closed. The proxy's CONNECT exchange and the TLS
+ * handshake run on the winner only. The connect timeout bounds each
+ * address's attempt (TCP connect, CONNECT and TLS handshake together): one
+ * that times out gives way to the next address not yet tried (a winner
+ * whose handshake stalls too: the attempts it beat are tried again).
  *
  * Lifecycle: gf__conn_open -> on_connected -> on_data... -> on_end (once:
  * 0 for a clean end, or a GF_E* code) ; the owner calls gf__conn_close
@@ -13,6 +24,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "conn/proxy.h"
 #include "conn/url.h"
 #include "tls/tls.h"
 
@@ -24,7 +36,8 @@ typedef struct gf__conn_cbs {
   int (*on_data)(void *ud, const char *p, size_t n);
   /* The stream ended. err 0: EOF after close_notify (TLS) or plain EOF;
    * GF_ETRUNCATED: TCP EOF without close_notify; otherwise a failure
-   * (GF_EDNS, GF_ECONNECT, GF_ERESET, GF_ETIMEDOUT, GF_ETLS, GF_ECERT, ...).
+   * (GF_EDNS, GF_ECONNECT, GF_ERESET, GF_ETIMEDOUT, GF_ETLS, GF_ECERT, ...;
+   * a proxy that refuses the tunnel: GF_ECONNECT, msg naming its status).
    * msg: a printable explanation, or NULL. */
   void (*on_end)(void *ud, int err, const char *msg);
   void (*on_closed)(void *ud);
@@ -35,12 +48,17 @@ typedef struct gf__conn_opts {
   const gf__url *url;
   gf__tls_config *tls;     /* required when url->tls */
   uint64_t connect_timeout_ms; /* 0: none; DNS, then each address's TCP
-                                  connect and TLS handshake (a timed-out
-                                  address gives way to the next) */
+                                  connect, CONNECT and TLS handshake (a
+                                  timed-out address gives way to the next) */
   uint64_t idle_timeout_ms;    /* 0: none; reset by every read */
   uint64_t total_timeout_ms;   /* 0: none; the whole connection's life */
   char *read_buf;          /* shared read buffer (one per client) */
   size_t read_buf_len;
+  const gf__pins *pins;    /* NULL: none; used for the host connected to
+                              (the proxy's when there is one) */
+  const gf__proxy *proxy;  /* NULL: direct; else a CONNECT tunnel to url's
+                              host and port (TLS and its name check are
+                              the origin's, never the proxy's) */
 } gf__conn_opts;
 
 int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
@@ -48,7 +66,8 @@ int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
 /* Queues plaintext (copied). Only after on_connected. */
 int gf__conn_write(gf__conn *c, const char *p, size_t n);
 void gf__conn_close(gf__conn *c);
-/* "127.0.0.1:8443", after on_connected. */
+/* "127.0.0.1:8443" (or "localhost:8443 via proxy 127.0.0.1:3128"), after
+ * on_connected. Never the proxy's credentials. */
 const char *gf__conn_peer(const gf__conn *c);
 const char *gf__conn_tls_suite(const gf__conn *c);
 #endif

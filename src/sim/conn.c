@@ -15,7 +15,13 @@
  * by the close (body:close) has neither: after its last byte come
  * close_notify and the FIN, as at the end of any response that does not
  * keep the connection. In both, the chunk size becomes the TLS record
- * size: each record carries that many body bytes at most. */
+ * size: each record carries that many body bytes at most.
+ *
+ * The faults the connection carries out: a reset, an EOF without
+ * close_notify, or close_notify and the FIN, where the plan says (or,
+ * [[at:head]] and [[at:headers]], before a byte of the head or after part
+ * of it); and a stall, after which nothing is sent until the client
+ * leaves. */
 #include <json-c/json.h>
 #include <linux/sockios.h>
 #include <stdlib.h>
@@ -45,6 +51,7 @@ typedef enum gf__tx {
   TX_PAUSE, /* the timer runs */
   TX_WAIT,  /* for an image */
   TX_DRAIN, /* all produced: waiting for the writes, then end_kind */
+  TX_STALL, /* [[fault:stall]]: nothing more, until the client goes */
 } gf__tx;
 
 typedef enum gf__phase {
@@ -82,7 +89,7 @@ struct gf__sim_conn {
   int nqueued;
   int keep_alive, logged;
   gf__tx tx;
-  int end_kind; /* GF_SIM_END, GF_SIM_RESET, GF_SIM_EOF */
+  int end_kind; /* GF_SIM_END, GF_SIM_RESET, GF_SIM_EOF, GF_SIM_CLOSE */
   int reset_polls;
   gf__sim_chunker ch;
   size_t record; /* plaintext bytes per TLS record; 0: as large as can be */
@@ -278,6 +285,9 @@ static void drained(gf__sim_conn *c) {
   case GF_SIM_EOF:
     shut_down(c, 0);
     return;
+  case GF_SIM_CLOSE: /* a clean end where the response is not */
+    shut_down(c, 1);
+    return;
   default:
     break;
   }
@@ -460,17 +470,25 @@ static void start_job(gf__sim_conn *c) {
   if ((j->status != 200 && j->err.close) ||
       (j->status == 200 && j->framing.body == GF_SIM_BODY_CLOSE))
     c->keep_alive = 0;
+  if (j->head_cut)
+    c->keep_alive = 0;
+  if (j->head_cut == GF_SIM_AT_HEAD) { /* not a byte of the response */
+    c->tx = TX_RUN;
+    finish(c, j->cut_end);
+    return;
+  }
   if (gf__sim_job_head(j, c->keep_alive, &c->ch.batch)) {
     abort_conn(c);
     return;
   }
-  if (j->status != 200) {
+  /* the whole answer, or a head cut short ([[at:headers]]) */
+  if (!gf__sim_job_streams(j) || j->head_cut) {
     c->tx = TX_RUN;
     if (gf__sim_chunker_flush(&c->ch)) {
       abort_conn(c);
       return;
     }
-    finish(c, GF_SIM_END);
+    finish(c, j->head_cut ? j->cut_end : GF_SIM_END);
     return;
   }
   c->tx = TX_RUN;
@@ -519,10 +537,16 @@ static int step(gf__sim_conn *c, int r, unsigned ms, int slot) {
     return 1;
   case GF_SIM_RESET:
   case GF_SIM_EOF:
+  case GF_SIM_CLOSE:
     if (gf__sim_chunker_flush(&c->ch))
       break;
     c->keep_alive = 0;
     finish(c, r);
+    return 1;
+  case GF_SIM_STALL: /* logged when the client gives up (aborted) */
+    if (gf__sim_chunker_flush(&c->ch))
+      break;
+    c->tx = TX_STALL;
     return 1;
   default:
     break;

@@ -15,6 +15,7 @@
 static void stamp(gf__sim_job *j);
 static void read_marks(gf__sim_job *j, gf__sim_tally *tally);
 static int http_fault(gf__sim_job *j);
+static void place_head_cut(gf__sim_job *j);
 static void apply_marks(gf__sim_job *j, const gf__sim_cfg *cfg);
 static int start_images(gf__sim_job *j, gf__sim_cache *cache);
 
@@ -52,8 +53,10 @@ gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx) {
       gf__sim_err_set(&j->err, 500, "INTERNAL", "Out of memory.");
     else {
       read_marks(j, cfg->tally);
-      if (!http_fault(j))
+      if (!http_fault(j)) {
         apply_marks(j, cfg);
+        place_head_cut(j);
+      }
     }
     /* markers are framing, not prompt: they cost no tokens */
     j->req.prompt_tokens = (int)((j->stripped.len + 3) / 4) +
@@ -65,6 +68,8 @@ gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx) {
     j->status = j->err.status;
     return j;
   }
+  if (j->html || j->head_cut) /* no stream: nothing to plan */
+    return j;
   gf__sim_plan_in in = {&j->req,
                         j->stripped.data,
                         j->stripped.len,
@@ -148,26 +153,52 @@ static void retry_hints(gf__sim_job *j) {
 }
 
 /* [[fault:429]], [[fault:503]], [[fault:500]]: the service's answers when
- * it is out of quota, overloaded, or broken. 1 when one applies. */
+ * it is out of quota, overloaded, or broken; 502 and 504 a gateway's; 3xx
+ * a redirect; html200 a proxy's page. The first one given in this order
+ * is the answer: 1, or 0 when none is given. */
 static int http_fault(gf__sim_job *j) {
   unsigned f = j->marks.faults;
+  gf__sim_err *e = &j->err;
   if (f & GF_SIM_F_429) {
-    gf__sim_err_set(&j->err, 429, "RESOURCE_EXHAUSTED",
+    gf__sim_err_set(e, 429, "RESOURCE_EXHAUSTED",
                     "Resource has been exhausted (e.g. check quota).");
+    retry_hints(j);
   } else if (f & GF_SIM_F_503) {
-    gf__sim_err_set(&j->err, 503, "UNAVAILABLE",
+    gf__sim_err_set(e, 503, "UNAVAILABLE",
                     "The model is overloaded. Please try again later.");
+    retry_hints(j);
   } else if (f & GF_SIM_F_500) {
-    gf__sim_err_set(&j->err, 500, "INTERNAL",
+    gf__sim_err_set(e, 500, "INTERNAL",
                     "An internal error has occurred. Please retry or report "
                     "in https://developers.generativeai.google/guide/"
                     "troubleshooting");
-    return 1;
+  } else if (f & GF_SIM_F_502) {
+    gf__sim_err_set(e, 502, "UNAVAILABLE",
+                    "Bad Gateway: the upstream server sent an invalid "
+                    "response.");
+  } else if (f & GF_SIM_F_504) {
+    gf__sim_err_set(e, 504, "DEADLINE_EXCEEDED",
+                    "Deadline expired before operation could complete.");
+  } else if (f & GF_SIM_F_3XX) {
+    gf__sim_err_set(e, 307, "REDIRECT", "Temporary Redirect");
+  } else if (f & GF_SIM_F_HTML200) {
+    j->html = 1;
   } else {
     return 0;
   }
-  retry_hints(j);
   return 1;
+}
+
+/* [[at:head]] and [[at:headers]] are the connection's to carry out. */
+static void place_head_cut(gf__sim_job *j) {
+  unsigned conn = gf__sim_conn_fault(j->marks.faults);
+  int at = j->framing.at;
+  if (!conn || (at != GF_SIM_AT_HEAD && at != GF_SIM_AT_HEADERS))
+    return;
+  j->head_cut = at;
+  j->cut_end = conn == GF_SIM_F_RESET ? GF_SIM_RESET
+               : conn == GF_SIM_F_EOF ? GF_SIM_EOF
+                                      : GF_SIM_CLOSE;
 }
 
 static void apply_marks(gf__sim_job *j, const gf__sim_cfg *cfg) {
@@ -221,23 +252,87 @@ static int ok_head(const gf__sim_job *j, const gf__http_header *h, size_t n,
   }
 }
 
+int gf__sim_job_streams(const gf__sim_job *j) {
+  return j->status == 200 && !j->html;
+}
+
+/* [[fault:1xx]], [[fault:1xx-flood]]: interim responses first, as a CDN
+ * sends them. */
+static int interims(const gf__sim_job *j, gf__buf *out) {
+  unsigned f = j->marks.faults;
+  int n = f & GF_SIM_F_1XX_FLOOD ? GF_SIM_INTERIM_FLOOD
+          : f & GF_SIM_F_1XX     ? 1
+                                 : 0;
+  const gf__http_header link = {"Link",
+                                "</static/sim.css>; rel=preload; as=style"};
+  int rc = 0;
+  for (int i = 0; !rc && i < n; i++)
+    rc = gf__http_write_response_head(out, 103, &link, 1, -1);
+  return rc;
+}
+
+/* The HTML of a 307 (as a Google front end writes it) or of the page a
+ * proxy puts in place of the answer. */
+static int html_body(const gf__sim_job *j, const char *location,
+                     gf__buf *body) {
+  if (!j->html)
+    return gf__buf_printf(
+        body,
+        "<HTML><HEAD><meta http-equiv=\"content-type\" "
+        "content=\"text/html;charset=utf-8\">\n"
+        "<TITLE>%d %s</TITLE></HEAD><BODY>\n<H1>%d %s</H1>\n"
+        "The document has moved\n<A HREF=\"%s\">here</A>.\n</BODY></HTML>\n",
+        j->status, gf__http_reason(j->status), j->status,
+        gf__http_reason(j->status), location);
+  return gf__buf_printf(
+      body, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<title>Sign in</title></head>\n<body><h1>Sign in to continue"
+            "</h1>\n<p>This network requires you to sign in before you can "
+            "reach the Internet.</p>\n<form method=\"post\" action=\"/login\">"
+            "<input name=\"user\"> <input type=\"password\" name=\"pass\"> "
+            "<button>Sign in</button></form>\n</body></html>\n");
+}
+
+/* [[at:headers]]: the final head (from offset head in out) stops halfway
+ * through its header lines, after the status line, before the blank
+ * line. */
+static void cut_headers(gf__buf *out, size_t head) {
+  const char *p = out->data + head, *end = out->data + out->len;
+  const char *line = memmem(p, (size_t)(end - p), "\r\n", 2);
+  const char *blank = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+  if (line && blank)
+    gf__buf_truncate(out, (size_t)(line + 2 - out->data) +
+                              (size_t)(blank - line - 2) / 2);
+}
+
 int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out) {
-  gf__http_header h[8];
-  size_t n = 0;
-  char date[64], retry[16];
+  gf__http_header h[12];
+  size_t n = 0, mark = out->len;
+  char date[64], retry[16], location[300] = "";
   time_t now = time(NULL);
   struct tm tm;
   gmtime_r(&now, &tm);
   strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  int ok = j->status == 200;
-  h[n++] = (gf__http_header){
-      "Content-Type", ok && !j->framing.array ? "text/event-stream"
-                                              : "application/json; charset=UTF-8"};
+  int ok = gf__sim_job_streams(j);
+  int page = j->html || j->status / 100 == 3;
+  const char *type = page                      ? "text/html; charset=UTF-8"
+                     : ok && !j->framing.array ? "text/event-stream"
+                                               : "application/json; "
+                                                 "charset=UTF-8";
+  h[n++] = (gf__http_header){"Content-Type", type};
   h[n++] = (gf__http_header){"Date", date};
   h[n++] = (gf__http_header){"Server", "gemflow-sim"};
   h[n++] = (gf__http_header){"Vary", "Origin, X-Origin, Referer"};
   h[n++] = (gf__http_header){"X-Content-Type-Options", "nosniff"};
-  if (!ok && j->err.retry_after >= 0) {
+  if (j->status / 100 == 3) {
+    snprintf(location, sizeof location,
+             "https://elsewhere.example/v1beta/models/%s:"
+             "streamGenerateContent%s",
+             j->req.model[0] ? j->req.model : "gemini-3-pro-image-preview",
+             j->req.sse ? "?alt=sse" : "");
+    h[n++] = (gf__http_header){"Location", location};
+  }
+  if (j->err.status && j->err.retry_after >= 0) {
     snprintf(retry, sizeof retry, "%d", j->err.retry_after);
     h[n++] = (gf__http_header){"Retry-After", retry};
   }
@@ -246,18 +341,37 @@ int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out) {
   if (!keep_alive || (!ok && j->err.close) ||
       (ok && j->framing.body == GF_SIM_BODY_CLOSE))
     h[n++] = (gf__http_header){"Connection", "close"};
-  if (ok)
-    return ok_head(j, h, n, out);
-  gf__buf body;
+  gf__buf pad, body;
+  gf__buf_init(&pad, 0);
   gf__buf_init(&body, 0);
-  int rc = gf__sim_err_json(&j->err, 1, &body);
+  int rc = 0;
+  if (j->marks.faults & GF_SIM_F_BIGHEADERS) {
+    /* one header larger than a client's whole head should be */
+    for (size_t i = 0; !rc && i < GF_SIM_BIG_HEADER; i++)
+      rc = gf__buf_appendc(&pad, "0123456789abcdef"[i % 16]);
+    h[n++] = (gf__http_header){"X-Sim-Padding", pad.data};
+  }
   if (!rc)
-    rc = gf__buf_append(&body, "\n", 1);
-  if (!rc)
-    rc = gf__http_write_response_head(out, j->status, h, n,
-                                      (int64_t)body.len);
-  if (!rc)
-    rc = gf__buf_append(out, body.data, body.len);
+    rc = interims(j, out);
+  size_t head = out->len;
+  if (!rc && ok) {
+    rc = ok_head(j, h, n, out);
+  } else if (!rc) {
+    rc = page ? html_body(j, location, &body)
+              : gf__sim_err_json(&j->err, 1, &body);
+    if (!rc && !page)
+      rc = gf__buf_append(&body, "\n", 1);
+    if (!rc)
+      rc = gf__http_write_response_head(out, j->status, h, n,
+                                        (int64_t)body.len);
+    if (!rc)
+      rc = gf__buf_append(out, body.data, body.len);
+  }
+  if (!rc && j->head_cut == GF_SIM_AT_HEADERS)
+    cut_headers(out, head);
+  if (rc)
+    gf__buf_truncate(out, mark);
+  gf__buf_free(&pad);
   gf__buf_free(&body);
   return rc;
 }
@@ -296,7 +410,9 @@ int gf__sim_job_log(const gf__sim_job *j, FILE *f, int aborted) {
   add_str(o, "size", j->have_req ? j->req.size : NULL);
   json_object_object_add(o, "seed", json_object_new_uint64(j->req.seed));
   json_object_object_add(o, "refs", json_object_new_int(j->req.nrefs));
-  json_object_object_add(o, "sse", json_object_new_boolean(j->status == 200 && !j->framing.array));
+  json_object_object_add(
+      o, "sse",
+      json_object_new_boolean(gf__sim_job_streams(j) && !j->framing.array));
   json_object_object_add(o, "aborted", json_object_new_boolean(aborted));
   /* what reached the wire, whatever the answer was (never the key) */
   add_str(o, "key_from", j->req.key_from);

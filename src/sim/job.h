@@ -51,7 +51,13 @@ typedef struct gf__sim_rx {
 } gf__sim_rx;
 
 typedef struct gf__sim_job {
-  int status;       /* 200, or err.status */
+  int status;       /* 200, or err.status (an error answer or the 307) */
+  int html;         /* [[fault:html200]]: a 200 with an HTML page, no
+                       stream */
+  int head_cut;     /* GF_SIM_AT_HEAD or _HEADERS with a connection fault:
+                       the connection ends before the head or inside it;
+                       0: not so */
+  int cut_end;      /* then how: GF_SIM_RESET, GF_SIM_EOF or GF_SIM_CLOSE */
   gf__sim_err err;
   gf__sim_req req;
   int have_req;     /* the body was read (prompt, size known) */
@@ -71,11 +77,16 @@ typedef struct gf__sim_job {
 /* NULL only when out of memory. */
 gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx);
 void gf__sim_job_free(gf__sim_job *j);
-/* The status line and headers; for an error answer, its body too. A 200
- * is chunked, or has a Content-Length (body:length: the images must be
- * ready, see gf__sim_job_waits), or neither and "Connection: close"
- * (body:close, whatever keep_alive says). */
+/* The status line and headers; for an error answer, a 307 or an HTML 200,
+ * its body too. A 200 stream is chunked, or has a Content-Length
+ * (body:length: the images must be ready, see gf__sim_job_waits), or
+ * neither and "Connection: close" (body:close, whatever keep_alive says).
+ * The interim 103s of [[fault:1xx]] come first; with [[at:headers]] the
+ * head stops in the middle of its headers. */
 int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out);
+/* 1 when a planned body follows the head (a 200 stream), 0 when the head
+ * is the whole answer. */
+int gf__sim_job_streams(const gf__sim_job *j);
 /* The slot whose image the head waits for (with body:length the head
  * holds the body's size, so every image must be made first; one that
  * failed is returned too), or -1 when the head can be written now. */

@@ -35,6 +35,16 @@ static const gf__sim_fault_name gf__sim_faults[] = {
     {"thought-only", GF_SIM_F_THOUGHT_ONLY},
     {"text", GF_SIM_F_TEXT},
     {"mime-after", GF_SIM_F_MIME_AFTER},
+    {"502", GF_SIM_F_502},
+    {"504", GF_SIM_F_504},
+    {"3xx", GF_SIM_F_3XX},
+    {"1xx", GF_SIM_F_1XX},
+    {"1xx-flood", GF_SIM_F_1XX_FLOOD},
+    {"close", GF_SIM_F_CLOSE},
+    {"stall", GF_SIM_F_STALL},
+    {"drip", GF_SIM_F_DRIP},
+    {"bigheaders", GF_SIM_F_BIGHEADERS},
+    {"html200", GF_SIM_F_HTML200},
 };
 #define N_FAULTS (sizeof gf__sim_faults / sizeof gf__sim_faults[0])
 
@@ -96,6 +106,8 @@ void gf__sim_marks_apply(const gf__sim_marks *m, int sse,
   f->multiline |= m->multiline;
   f->nospace |= m->nospace;
   f->ping |= m->ping;
+  if (m->at)
+    f->at = m->at;
 }
 
 /* The markers without a value: where each one goes. */
@@ -116,8 +128,54 @@ static int *flag(gf__sim_marks *m, const char *p, size_t n) {
   return NULL;
 }
 
-/* Applies the marker body "name" or "name:value"; 1 if recognised. */
-static int apply(gf__sim_marks *m, const char *p, size_t n) {
+#define ALL_STAGES (((1u << (GF_SIM_AT_USAGE + 1)) - 1) & ~1u)
+
+/* By gf__sim_at, from GF_SIM_AT_HEAD on. */
+static const char *const gf__sim_stages[] = {"head", "headers", "between",
+                                             "image", "usage"};
+
+/* The stages each placed fault can happen at, by gf__sim_at bit. */
+static const struct {
+  unsigned fault, stages;
+} gf__sim_staged[] = {
+    {GF_SIM_F_RESET, ALL_STAGES},
+    {GF_SIM_F_EOF, ALL_STAGES},
+    {GF_SIM_F_CLOSE, ALL_STAGES},
+    {GF_SIM_F_MIDSTREAM, 1u << GF_SIM_AT_BETWEEN | 1u << GF_SIM_AT_IMAGE |
+                             1u << GF_SIM_AT_USAGE},
+    {GF_SIM_F_ERROR_EVENT, 1u << GF_SIM_AT_BETWEEN | 1u << GF_SIM_AT_USAGE},
+};
+
+int gf__sim_at_named(const char *name, size_t n) {
+  for (size_t i = 0; i < sizeof gf__sim_stages / sizeof gf__sim_stages[0]; i++)
+    if (is(name, n, gf__sim_stages[i]))
+      return GF_SIM_AT_HEAD + (int)i;
+  return -1;
+}
+
+int gf__sim_at_applies(int at, unsigned faults) {
+  if (at < GF_SIM_AT_HEAD || at > GF_SIM_AT_USAGE ||
+      !(faults & GF_SIM_F_STAGED))
+    return 0;
+  for (size_t i = 0; i < sizeof gf__sim_staged / sizeof gf__sim_staged[0]; i++)
+    if ((faults & gf__sim_staged[i].fault) &&
+        !(gf__sim_staged[i].stages & 1u << at))
+      return 0;
+  return 1;
+}
+
+unsigned gf__sim_conn_fault(unsigned faults) {
+  static const unsigned order[] = {GF_SIM_F_RESET, GF_SIM_F_EOF,
+                                   GF_SIM_F_CLOSE};
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    if (faults & order[i])
+      return order[i];
+  return 0;
+}
+
+/* Applies the marker body "name" or "name:value"; 1 if recognised. staged:
+ * the faults of the whole prompt, which decide whether an [[at:]] is. */
+static int apply(gf__sim_marks *m, const char *p, size_t n, unsigned staged) {
   const char *colon = memchr(p, ':', n);
   if (!colon) {
     int *f = flag(m, p, n);
@@ -153,6 +211,13 @@ static int apply(gf__sim_marks *m, const char *p, size_t n) {
   if (is(p, kn, "retry-after") &&
       (num = number(v, vn, 0, GF_SIM_RETRY_AFTER_MAX)) >= 0)
     return (m->retry_after = num), 1;
+  if (is(p, kn, "at")) {
+    int at = gf__sim_at_named(v, vn);
+    if (!gf__sim_at_applies(at, staged))
+      return 0;
+    m->at = at;
+    return 1;
+  }
   if (is(p, kn, "fault"))
     for (size_t i = 0; i < N_FAULTS; i++)
       if (is(v, vn, gf__sim_faults[i].name)) {
@@ -162,8 +227,9 @@ static int apply(gf__sim_marks *m, const char *p, size_t n) {
   return 0;
 }
 
-int gf__sim_marks_parse(const char *p, size_t n, gf__sim_marks *m,
-                        gf__buf *stripped) {
+/* One pass over the markers; staged as for apply. */
+static int scan(const char *p, size_t n, gf__sim_marks *m, gf__buf *stripped,
+                unsigned staged) {
   memset(m, 0, sizeof *m);
   m->think_ms = -1;
   m->thoughts = -1;
@@ -187,7 +253,7 @@ int gf__sim_marks_parse(const char *p, size_t n, gf__sim_marks *m,
         break;
       }
     size_t body = start + 2;
-    if (apply(m, p + body, end - body)) {
+    if (apply(m, p + body, end - body, staged)) {
       if (stripped && (gf__buf_append(stripped, p + copied, start - copied)))
         return GF_ENOMEM;
       copied = end + 2;
@@ -197,6 +263,14 @@ int gf__sim_marks_parse(const char *p, size_t n, gf__sim_marks *m,
   if (stripped && gf__buf_append(stripped, p + copied, n - copied))
     return GF_ENOMEM;
   return 0;
+}
+
+/* Whether an [[at:]] is a marker depends on the faults given anywhere in
+ * the prompt, after it too: a first pass finds them. */
+int gf__sim_marks_parse(const char *p, size_t n, gf__sim_marks *m,
+                        gf__buf *stripped) {
+  scan(p, n, m, NULL, 0);
+  return scan(p, n, m, stripped, m->faults);
 }
 
 void gf__sim_delay_text(long ms, char *out) {

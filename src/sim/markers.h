@@ -28,8 +28,71 @@
  * bom, sse-fields, multiline, nospace and ping shape SSE only: with
  * [[array]] (or without alt=sse) they are recognised and have no effect.
  *
- * Fault markers: [[fault:NAME]] (the table in markers.c), and for a client's
- * retry policy:
+ * Fault markers: [[fault:NAME]] (the table in markers.c). The answers that
+ * replace the 200 stream, and with it every fault of the stream ([[at:head]]
+ * included), the first given in this order winning:
+ *   429, 503, 500       Google's error JSON (RESOURCE_EXHAUSTED,
+ *                       UNAVAILABLE, INTERNAL); 429 and 503 carry retry
+ *                       hints (below);
+ *   502, 504            the same for a bad gateway (UNAVAILABLE) and a
+ *                       gateway timeout (DEADLINE_EXCEEDED), no hints;
+ *   3xx                 a 307 whose Location is https://elsewhere.example/
+ *                       (the same path, no key), with a small HTML body;
+ *   html200             a 200 with Content-Type text/html and an HTML
+ *                       page (a proxy's sign-in page), Content-Length.
+ * Head decorations, on any answer:
+ *   1xx                 a 103 Early Hints interim response before it;
+ *   1xx-flood           GF_SIM_INTERIM_FLOOD of them (a server that never
+ *                       gets to the final response, as far as a client
+ *                       with a limit can tell);
+ *   bigheaders          a GF_SIM_BIG_HEADER byte header (X-Sim-Padding).
+ * In a 200 stream:
+ *   reset               a TCP reset;
+ *   eof                 FIN without close_notify;
+ *   close               close_notify and FIN: a clean TLS end (with a
+ *                       chunked body or a Content-Length the HTTP body is
+ *                       still cut short; with body:close it is not, and
+ *                       only the finish is missing);
+ *   truncate            the body ends properly after the thoughts;
+ *   midstream           a gateway's pretty-printed error object (503
+ *                       UNAVAILABLE) as raw lines without "data:";
+ *   error-event         the same object as one SSE event;
+ *   stall               after the first thought nothing more, the
+ *                       connection left open (the client's idle timeout
+ *                       must end it);
+ *   drip                the thought events (short thoughts) written in
+ *                       GF_SIM_DRIP_PIECES pieces GF_SIM_DRIP_MS apart
+ *                       (about 2.5 s, never a second without a byte),
+ *                       then the image at the normal pace;
+ *   badjson safety block slow thought-image thought-only text mime-after
+ *                       (the table in markers.c).
+ *   [[at:STAGE]]        where reset, eof, close, midstream and error-event
+ *                       happen:
+ *                         head     before the status line: right after
+ *                                  the request (reset eof close);
+ *                         headers  inside the response's headers (reset
+ *                                  eof close);
+ *                         between  after the first thought event, before
+ *                                  the image when there is at most one
+ *                                  (reset eof close midstream error-event);
+ *                         image    after half of the final image's base64
+ *                                  (reset eof close midstream: the raw
+ *                                  lines after a line end, the event never
+ *                                  finished);
+ *                         usage    after the image event, before the
+ *                                  finish event (all five).
+ *                       An error-event cannot start inside another event,
+ *                       nor an error object before the head: a stage that
+ *                       does not apply to every one of these faults given,
+ *                       or [[at:]] without any of them, is not recognised
+ *                       and stays in the prompt as plain text. Several
+ *                       connection faults: reset, then eof, then close is
+ *                       the one that happens; at the same stage it comes
+ *                       before an error object. Without [[at:]], as
+ *                       before: reset and midstream and error-event
+ *                       after the thoughts (the error object in place of
+ *                       the image), eof and close inside the image.
+ * For a client's retry policy:
  *   [[times:N]]         N 1..1000: the faults apply to the first N requests
  *                       whose prompt is this very text (byte for byte,
  *                       markers included), counted per server process from
@@ -73,7 +136,38 @@ enum {
   GF_SIM_F_THOUGHT_ONLY = 1u << 13,
   GF_SIM_F_TEXT = 1u << 14,
   GF_SIM_F_MIME_AFTER = 1u << 15,
+  GF_SIM_F_502 = 1u << 16,
+  GF_SIM_F_504 = 1u << 17,
+  GF_SIM_F_3XX = 1u << 18,
+  GF_SIM_F_1XX = 1u << 19,
+  GF_SIM_F_1XX_FLOOD = 1u << 20,
+  GF_SIM_F_CLOSE = 1u << 21,
+  GF_SIM_F_STALL = 1u << 22,
+  GF_SIM_F_DRIP = 1u << 23,
+  GF_SIM_F_BIGHEADERS = 1u << 24,
+  GF_SIM_F_HTML200 = 1u << 25,
 };
+
+/* The faults [[at:STAGE]] places. */
+#define GF_SIM_F_CONN (GF_SIM_F_RESET | GF_SIM_F_EOF | GF_SIM_F_CLOSE)
+#define GF_SIM_F_STAGED \
+  (GF_SIM_F_CONN | GF_SIM_F_MIDSTREAM | GF_SIM_F_ERROR_EVENT)
+
+/* [[at:STAGE]] (gf__sim_marks.at, gf__sim_framing.at), in the order they
+ * come on the wire; 0: not given. */
+typedef enum gf__sim_at {
+  GF_SIM_AT_NONE,
+  GF_SIM_AT_HEAD,
+  GF_SIM_AT_HEADERS,
+  GF_SIM_AT_BETWEEN,
+  GF_SIM_AT_IMAGE,
+  GF_SIM_AT_USAGE,
+} gf__sim_at;
+
+#define GF_SIM_INTERIM_FLOOD 100
+#define GF_SIM_BIG_HEADER (20 * 1024)
+#define GF_SIM_DRIP_PIECES 25
+#define GF_SIM_DRIP_MS 100
 
 #define GF_SIM_CHUNK_MAX (16u * 1024 * 1024)
 #define GF_SIM_THINK_MAX 600000L
@@ -107,6 +201,7 @@ typedef struct gf__sim_marks {
   long times;       /* 1..GF_SIM_TIMES_MAX; 0: not given (always) */
   long retry_delay_ms; /* 0..GF_SIM_RETRY_DELAY_MAX; -1: not given */
   long retry_after;    /* seconds, 0..GF_SIM_RETRY_AFTER_MAX; -1: not given */
+  int at;              /* gf__sim_at; 0: not given (or not recognised) */
 } gf__sim_marks;
 
 /* Reads the markers of p[0..n). When stripped is not NULL, the prompt
@@ -130,4 +225,13 @@ void gf__sim_delay_text(long ms, char *out);
 /* Fault names ("429,reset") of the bits, in table order, into out; "" for
  * none. */
 int gf__sim_fault_names(unsigned faults, struct gf__buf *out);
+/* "head", "headers", "between", "image", "usage" -> gf__sim_at; -1 if
+ * unknown. */
+int gf__sim_at_named(const char *name, size_t n);
+/* 1 when [[at:STAGE]] is recognised with these faults: at least one of
+ * GF_SIM_F_STAGED is given and the stage applies to each one given. */
+int gf__sim_at_applies(int at, unsigned faults);
+/* The connection fault that happens of those given: reset, else eof, else
+ * close (its GF_SIM_F_* bit); 0 for none. */
+unsigned gf__sim_conn_fault(unsigned faults);
 #endif

@@ -17,6 +17,17 @@
  * which JSON text never holds raw. */
 #define B64_MARK "\x01gf-sim-b64\x01"
 
+/* Where the stream's faults happen: the stages of [[at:STAGE]] that the
+ * plan places, and ST_THOUGHTS (after the last thought), which only the
+ * defaults use. */
+enum {
+  ST_NONE = -1,
+  ST_BETWEEN = GF_SIM_AT_BETWEEN,
+  ST_IMAGE = GF_SIM_AT_IMAGE,
+  ST_USAGE = GF_SIM_AT_USAGE,
+  ST_THOUGHTS = GF_SIM_AT_USAGE + 1,
+};
+
 typedef struct gf__plan_b {
   gf__sim_plan *p;
   const gf__sim_plan_in *in;
@@ -24,114 +35,158 @@ typedef struct gf__plan_b {
   gf__sim_fw fw;
   int virt; /* past a connection fault: only counted in Content-Length */
   int rc;   /* sticky */
+  int conn_kind; /* GF_SIM_STEP_RESET, _EOF, _CLOSE, _STALL; -1: none */
+  int conn_at;   /* its stage (ST_*); ST_NONE once placed */
+  int err_at;    /* the error object's stage; ST_NONE: none */
 } gf__plan_b;
 
 static gf__sim_step *add_step(gf__plan_b *b, gf__sim_step_kind kind);
-static void add_event(gf__plan_b *b, const gf__buf *json);
-static void add_raw_error(gf__plan_b *b);
+static gf__sim_step *add_event(gf__plan_b *b, const gf__buf *json);
+static void add_error(gf__plan_b *b);
 static void add_image(gf__plan_b *b, int slot, int thought, int final);
 static void add_pause(gf__plan_b *b, unsigned ms);
+static void add_thought(gf__plan_b *b, int i);
 static void add_usage(gf__plan_b *b, const char *reason);
 static void close_array(gf__plan_b *b);
 static int past_fault(gf__plan_b *b, gf__sim_step_kind kind);
+static void put_s(gf__plan_b *b, gf__buf *out, const char *s);
+static int stage(gf__plan_b *b, int st);
+static void place_faults(gf__plan_b *b);
+static void drip_pieces(gf__sim_plan *p);
 
-int gf__sim_plan_build(gf__sim_plan *p, const gf__sim_plan_in *in) {
-  memset(p, 0, sizeof *p);
-  gf__plan_b b = {p, in, &in->framing, {0}, 0, 0};
-  gf__sim_fw_init(&b.fw, b.f);
+/* The steps; returns as soon as the body ends. */
+static void build(gf__plan_b *b) {
+  const gf__sim_plan_in *in = b->in;
   const gf__sim_req *r = in->req;
+  gf__sim_plan *p = b->p;
   unsigned fl = in->faults;
-  p->slots[0] = (gf__sim_slot){r->seed, r->w, r->h, 0};
   if (fl & GF_SIM_F_BLOCK) {
     gf__buf ev;
     gf__buf_init(&ev, 0);
     gf__sim_usage u = {r->prompt_tokens, 0, 0, GF_SIM_REF_TOKENS * r->nrefs, 0};
-    b.rc = gf__sim_ev_block(&ev, &in->ctx, "SAFETY", &u);
-    add_event(&b, &ev);
+    b->rc = gf__sim_ev_block(&ev, &in->ctx, "SAFETY", &u);
+    add_event(b, &ev);
     gf__buf_free(&ev);
-    close_array(&b);
-    add_step(&b, GF_SIM_STEP_END);
-    return b.rc;
+    close_array(b);
+    add_step(b, GF_SIM_STEP_END);
+    return;
   }
   int interim = fl & GF_SIM_F_THOUGHT_IMAGE ? 2 : 0;
   for (int k = 1; k <= interim; k++)
     p->slots[k] = (gf__sim_slot){r->seed ^ gf__sim_mix64((uint64_t)k),
                                  r->w / 2, r->h / 2, 0};
   int shown = 0;
-  for (int i = 0; i < b.f->thoughts; i++) {
-    gf__buf text, ev;
-    gf__buf_init(&text, 0);
-    gf__buf_init(&ev, 0);
-    if (!b.rc)
-      b.rc = gf__sim_thought_text(&text, i, in->prompt, in->plen);
-    /* the second thought is pretty-printed: a multi-line data field */
-    if (!b.rc)
-      b.rc = gf__sim_ev_thought(&ev, &in->ctx, text.data, i == 1);
-    add_event(&b, &ev);
-    gf__buf_free(&text);
-    gf__buf_free(&ev);
+  for (int i = 0; i < b->f->thoughts; i++) {
+    add_thought(b, i);
+    if (i == 0 && stage(b, ST_BETWEEN))
+      return;
     if (shown < interim)
-      add_image(&b, 1 + shown++, 1, 0);
-    add_pause(&b, b.f->think_ms);
+      add_image(b, 1 + shown++, 1, 0);
+    add_pause(b, b->f->think_ms);
   }
+  if (b->f->thoughts == 0 && stage(b, ST_BETWEEN))
+    return;
   while (shown < interim)
-    add_image(&b, 1 + shown++, 1, 0);
-  if ((fl & GF_SIM_F_RESET) && !past_fault(&b, GF_SIM_STEP_RESET))
-    return b.rc;
-  if (fl & GF_SIM_F_TRUNCATE) { /* a proper end, but nothing more */
-    add_step(&b, GF_SIM_STEP_END);
-    return b.rc;
-  }
-  if (fl & (GF_SIM_F_MIDSTREAM | GF_SIM_F_ERROR_EVENT)) {
-    if (b.f->array || (fl & GF_SIM_F_MIDSTREAM)) {
-      add_raw_error(&b);
-    } else {
-      gf__sim_err e;
-      gf__buf ev;
-      gf__buf_init(&ev, 0);
-      gf__sim_err_set(&e, 503, "UNAVAILABLE",
-                      "The model is overloaded. Please try again later.");
-      e.retry_delay = in->retry_delay;
-      if (!b.rc)
-        b.rc = gf__sim_err_json(&e, 0, &ev);
-      add_event(&b, &ev);
-      gf__buf_free(&ev);
-    }
-    close_array(&b);
-    add_step(&b, GF_SIM_STEP_END);
-    return b.rc;
-  }
+    add_image(b, 1 + shown++, 1, 0);
+  if (stage(b, ST_THOUGHTS))
+    return;
   gf__buf ev;
   gf__buf_init(&ev, 0);
   if (fl & GF_SIM_F_BADJSON) {
-    if (!b.rc)
-      b.rc = gf__sim_ev_badjson(&ev, &in->ctx);
-    add_event(&b, &ev);
+    if (!b->rc)
+      b->rc = gf__sim_ev_badjson(&ev, &in->ctx);
+    add_event(b, &ev);
     gf__buf_reset(&ev);
   }
   if (fl & GF_SIM_F_TEXT) {
-    if (!b.rc)
-      b.rc = gf__sim_ev_text(&ev, &in->ctx,
-                             "Here is the image you asked for — rendered in "
-                             "a soft, painterly style.");
-    add_event(&b, &ev);
+    if (!b->rc)
+      b->rc = gf__sim_ev_text(&ev, &in->ctx,
+                              "Here is the image you asked for — rendered in "
+                              "a soft, painterly style.");
+    add_event(b, &ev);
     gf__buf_reset(&ev);
   }
   gf__buf_free(&ev);
+  const char *reason = "STOP";
   if (fl & GF_SIM_F_SAFETY) {
-    add_usage(&b, "IMAGE_SAFETY");
+    reason = "IMAGE_SAFETY"; /* no image: nothing happens at its stage */
   } else {
     int thought = fl & GF_SIM_F_THOUGHT_ONLY   ? 1
                   : fl & GF_SIM_F_MIME_AFTER ? 0
                                              : GF_SIM_THOUGHT_NONE;
-    add_image(&b, 0, thought, 1);
-    if ((fl & GF_SIM_F_EOF) && !b.virt && !past_fault(&b, GF_SIM_STEP_EOF))
-      return b.rc;
-    add_usage(&b, "STOP");
+    add_image(b, 0, thought, 1);
+    if (stage(b, ST_IMAGE))
+      return;
   }
-  close_array(&b);
-  add_step(&b, GF_SIM_STEP_END);
+  if (stage(b, ST_USAGE))
+    return;
+  add_usage(b, reason);
+  close_array(b);
+  add_step(b, GF_SIM_STEP_END);
+}
+
+int gf__sim_plan_build(gf__sim_plan *p, const gf__sim_plan_in *in) {
+  memset(p, 0, sizeof *p);
+  gf__plan_b b = {p, in, &in->framing, {0}, 0, 0, -1, ST_NONE, ST_NONE};
+  gf__sim_fw_init(&b.fw, b.f);
+  const gf__sim_req *r = in->req;
+  p->slots[0] = (gf__sim_slot){r->seed, r->w, r->h, 0};
+  place_faults(&b);
+  build(&b);
+  drip_pieces(p);
   return b.rc;
+}
+
+/* The stage of each fault of the stream: [[at:]]'s, or its default. */
+static void place_faults(gf__plan_b *b) {
+  unsigned fl = b->in->faults, conn = gf__sim_conn_fault(fl);
+  int at = b->f->at >= GF_SIM_AT_BETWEEN ? b->f->at : ST_NONE;
+  if (conn) {
+    b->conn_kind = conn == GF_SIM_F_RESET ? GF_SIM_STEP_RESET
+                   : conn == GF_SIM_F_EOF ? GF_SIM_STEP_EOF
+                                          : GF_SIM_STEP_CLOSE;
+    b->conn_at = at != ST_NONE ? at
+                 : conn == GF_SIM_F_RESET ? ST_THOUGHTS
+                                          : ST_IMAGE;
+  } else if (fl & GF_SIM_F_STALL) {
+    b->conn_kind = GF_SIM_STEP_STALL;
+    b->conn_at = ST_BETWEEN;
+  }
+  if (fl & (GF_SIM_F_MIDSTREAM | GF_SIM_F_ERROR_EVENT))
+    b->err_at = at != ST_NONE ? at : ST_THOUGHTS;
+}
+
+/* The faults that happen at stage st, if any (a connection fault first):
+ * 1 when the body ends here. */
+static int stage(gf__plan_b *b, int st) {
+  if (b->conn_at == st) {
+    b->conn_at = ST_NONE;
+    if (!past_fault(b, (gf__sim_step_kind)b->conn_kind))
+      return 1;
+  }
+  if (st == ST_THOUGHTS && (b->in->faults & GF_SIM_F_TRUNCATE)) {
+    add_step(b, GF_SIM_STEP_END); /* a proper end, but nothing more */
+    return 1;
+  }
+  if (b->err_at != st)
+    return 0;
+  if (st == ST_IMAGE && !b->f->array) /* the cut data line ends */
+    put_s(b, &add_step(b, GF_SIM_STEP_BYTES)->head, gf__sim_fw_eol(&b->fw));
+  add_error(b);
+  close_array(b);
+  add_step(b, GF_SIM_STEP_END);
+  return 1;
+}
+
+/* [[fault:drip]]: the drip steps' bytes in GF_SIM_DRIP_PIECES pieces. */
+static void drip_pieces(gf__sim_plan *p) {
+  size_t total = 0;
+  for (size_t i = 0; i < p->n; i++)
+    if (p->steps[i].drip)
+      total += p->steps[i].head.len;
+  p->drip_piece = (total + GF_SIM_DRIP_PIECES - 1) / GF_SIM_DRIP_PIECES;
+  if (!p->drip_piece)
+    p->drip_piece = 1;
 }
 
 void gf__sim_plan_free(gf__sim_plan *p) {
@@ -198,10 +253,10 @@ static void array_prefix(gf__plan_b *b, gf__buf *out) {
   }
 }
 
-static void add_event(gf__plan_b *b, const gf__buf *json) {
+static gf__sim_step *add_event(gf__plan_b *b, const gf__buf *json) {
   gf__sim_step *s = add_step(b, GF_SIM_STEP_BYTES);
   if (b->rc)
-    return;
+    return s;
   if (b->f->array) {
     array_prefix(b, &s->head);
     put(b, &s->head, json->data, json->len);
@@ -209,6 +264,25 @@ static void add_event(gf__plan_b *b, const gf__buf *json) {
     b->rc = gf__sim_fw_event(&b->fw, &s->head, json->data, json->len);
   }
   b->p->events++;
+  return s;
+}
+
+/* The thought texts; with [[fault:drip]] short ones, dripped. */
+static void add_thought(gf__plan_b *b, int i) {
+  const gf__sim_plan_in *in = b->in;
+  int drip = (in->faults & GF_SIM_F_DRIP) != 0;
+  gf__buf text, ev;
+  gf__buf_init(&text, 0);
+  gf__buf_init(&ev, 0);
+  if (!b->rc)
+    b->rc = drip ? gf__buf_printf(&text, "Thinking, step %d.", i + 1)
+                 : gf__sim_thought_text(&text, i, in->prompt, in->plen);
+  /* the second thought is pretty-printed: a multi-line data field */
+  if (!b->rc)
+    b->rc = gf__sim_ev_thought(&ev, &in->ctx, text.data, i == 1);
+  add_event(b, &ev)->drip = drip;
+  gf__buf_free(&text);
+  gf__buf_free(&ev);
 }
 
 /* The pretty-printed error object a gateway writes into a 200 stream
@@ -238,6 +312,24 @@ static void add_raw_error(gf__plan_b *b) {
   if (!b->f->array)
     put_s(b, &s->head, gf__sim_fw_eol(&b->fw));
   gf__buf_free(&js);
+}
+
+/* The error object of midstream (raw lines) or error-event (an event). */
+static void add_error(gf__plan_b *b) {
+  if (b->f->array || (b->in->faults & GF_SIM_F_MIDSTREAM)) {
+    add_raw_error(b);
+    return;
+  }
+  gf__sim_err e;
+  gf__buf ev;
+  gf__buf_init(&ev, 0);
+  gf__sim_err_set(&e, 503, "UNAVAILABLE",
+                  "The model is overloaded. Please try again later.");
+  e.retry_delay = b->in->retry_delay;
+  if (!b->rc)
+    b->rc = gf__sim_err_json(&e, 0, &ev);
+  add_event(b, &ev);
+  gf__buf_free(&ev);
 }
 
 static void signature(uint64_t seed, char out[GF_B64_ENC_LEN(48) + 1]) {
@@ -294,7 +386,10 @@ static void add_image(gf__plan_b *b, int slot, int thought, int final) {
   s->slot = slot;
   b->p->slots[slot].used = 1;
   s->slow = final && (fl & GF_SIM_F_SLOW);
-  s->cut = final && (fl & GF_SIM_F_EOF) && !b->virt;
+  if (final && !b->virt)
+    s->cut = b->conn_at == ST_IMAGE  ? GF_SIM_CUT_FAULT
+             : b->err_at == ST_IMAGE ? GF_SIM_CUT_SENT
+                                     : GF_SIM_CUT_NONE;
   gf__buf h, t;
   gf__buf_init(&h, 0);
   gf__buf_init(&t, 0);
@@ -339,13 +434,14 @@ int gf__sim_plan_length(const gf__sim_plan *p,
   uint64_t n = 0;
   for (size_t i = 0; i < p->n; i++) {
     const gf__sim_step *s = &p->steps[i];
-    n += s->head.len + s->tail.len;
+    n += s->head.len;
     if (s->kind != GF_SIM_STEP_IMAGE)
       continue;
     const gf__sim_img *img = imgs[s->slot];
     if (!img || img->status != 0)
       return GF_EINVAL;
-    n += img->b64_len;
+    n += s->cut == GF_SIM_CUT_SENT ? img->b64_len / 2
+                                   : img->b64_len + s->tail.len;
   }
   *len = n;
   return 0;
@@ -391,14 +487,24 @@ int gf__sim_prod_next(gf__sim_prod *p, gf__buf *out, size_t max, unsigned *ms,
     if (p->step >= p->plan->n)
       return GF_SIM_END;
     const gf__sim_step *s = &p->plan->steps[p->step];
+    if (p->pause_due && s->kind != GF_SIM_STEP_END) {
+      *ms = p->pause_due;
+      p->pause_due = 0;
+      return GF_SIM_PAUSE;
+    }
     switch (s->kind) {
     case GF_SIM_STEP_BYTES: {
       size_t left = (size_t)(s->head.len - p->off);
       size_t take = left < max ? left : max;
+      size_t piece = p->plan->drip_piece;
+      if (s->drip && piece - p->drip_bytes % piece < take)
+        take = (size_t)(piece - p->drip_bytes % piece);
       if (take && gf__buf_append(out, s->head.data + p->off, take))
         return GF_ENOMEM;
       p->off += take;
       p->body_bytes += take;
+      if (s->drip && (p->drip_bytes += take) % piece == 0)
+        p->pause_due = GF_SIM_DRIP_MS;
       if (p->off == s->head.len) {
         p->step++;
         p->off = 0;
@@ -418,16 +524,15 @@ int gf__sim_prod_next(gf__sim_prod *p, gf__buf *out, size_t max, unsigned *ms,
       return GF_SIM_RESET;
     case GF_SIM_STEP_EOF:
       return GF_SIM_EOF;
+    case GF_SIM_STEP_CLOSE:
+      return GF_SIM_CLOSE;
+    case GF_SIM_STEP_STALL:
+      return GF_SIM_STALL;
     case GF_SIM_STEP_IMAGE: {
       const gf__sim_img *img = p->imgs[s->slot];
       if (!img || img->status != 0) {
         *slot = s->slot;
         return GF_SIM_WAIT;
-      }
-      if (p->pause_due) {
-        p->pause_due = 0;
-        *ms = GF_SIM_SLOW_MS;
-        return GF_SIM_PAUSE;
       }
       uint64_t dlen = s->cut ? img->b64_len / 2 : img->b64_len;
       uint64_t total = s->head.len + dlen + (s->cut ? 0 : s->tail.len);
@@ -446,7 +551,7 @@ int gf__sim_prod_next(gf__sim_prod *p, gf__buf *out, size_t max, unsigned *ms,
       p->off += got;
       p->body_bytes += got;
       if (s->slow && p->off % piece == 0 && p->off < total)
-        p->pause_due = 1;
+        p->pause_due = GF_SIM_SLOW_MS;
       return GF_SIM_MORE;
     }
     }

@@ -5,9 +5,11 @@
  *
  * Steps: framed bytes (an SSE event or a JSON-array element), an image
  * event (head, the image's base64, tail), a pause, and the endings: the
- * body's end, a TCP reset, or an EOF without close_notify. With
- * body:length, steps may follow a reset or an EOF: never produced, they
- * only count in the Content-Length (gf__sim_plan_length). */
+ * body's end, a TCP reset, an EOF without close_notify, a close_notify and
+ * FIN, or a stall (nothing more, the connection left open). With
+ * body:length, steps may follow a connection fault: never produced, they
+ * only count in the Content-Length (gf__sim_plan_length). The faults of
+ * the stream happen at the stage [[at:STAGE]] says (markers.h). */
 #ifndef GF_SIM_PLAN_H
 #define GF_SIM_PLAN_H
 #include <stddef.h>
@@ -35,6 +37,10 @@ typedef struct gf__sim_framing {
   int multiline;     /* JSON split over data lines at structural points */
   int nospace;       /* "data:x", no space after the colon */
   int ping;          /* junk lines between events */
+  int at;            /* gf__sim_at: where the faults of the stream happen
+                        ([[at:STAGE]]); 0: each one's default. head and
+                        headers are the connection's (job.h): the plan
+                        keeps the defaults then */
 } gf__sim_framing;
 
 typedef enum gf__sim_step_kind {
@@ -44,7 +50,18 @@ typedef enum gf__sim_step_kind {
   GF_SIM_STEP_END,
   GF_SIM_STEP_RESET,
   GF_SIM_STEP_EOF,
+  GF_SIM_STEP_CLOSE,
+  GF_SIM_STEP_STALL,
 } gf__sim_step_kind;
+
+/* gf__sim_step.cut */
+enum {
+  GF_SIM_CUT_NONE,
+  GF_SIM_CUT_FAULT, /* half the data, then a connection fault: the
+                       Content-Length counts the event whole */
+  GF_SIM_CUT_SENT,  /* half the data, then more bytes (an error object):
+                       the Content-Length counts what is sent */
+};
 
 typedef struct gf__sim_step {
   gf__sim_step_kind kind;
@@ -53,7 +70,8 @@ typedef struct gf__sim_step {
   int slot;     /* IMAGE: which image */
   unsigned ms;  /* DELAY */
   int slow;     /* IMAGE: written in pieces over about 2 s */
-  int cut;      /* IMAGE: stop after half of the data, then EOF */
+  int cut;      /* IMAGE: GF_SIM_CUT_*: stop after half of the data */
+  int drip;     /* BYTES: written in the plan's drip pieces */
 } gf__sim_step;
 
 #define GF_SIM_SLOTS 3 /* 0: the result; 1, 2: interim thought images */
@@ -72,6 +90,7 @@ typedef struct gf__sim_plan {
   gf__sim_slot slots[GF_SIM_SLOTS];
   int serves_result; /* slot 0 is streamed (possibly cut) */
   int events;        /* response objects written, for tests */
+  size_t drip_piece; /* bytes of the drip steps per piece ([[fault:drip]]) */
 } gf__sim_plan;
 
 typedef struct gf__sim_plan_in {
@@ -103,6 +122,8 @@ enum {
   GF_SIM_END,      /* the body is complete */
   GF_SIM_RESET,    /* reset the connection now */
   GF_SIM_EOF,      /* close the TCP connection, no close_notify */
+  GF_SIM_CLOSE,    /* close_notify, then close the TCP connection */
+  GF_SIM_STALL,    /* send nothing more, keep the connection open */
 };
 
 typedef struct gf__sim_prod {
@@ -110,14 +131,15 @@ typedef struct gf__sim_prod {
   struct gf__sim_img *imgs[GF_SIM_SLOTS]; /* ready images, set by the owner */
   size_t step;
   uint64_t off;   /* within the step */
-  int pause_due;  /* a slow image's piece was written */
+  unsigned pause_due; /* ms: a slow image's or a drip's piece was written */
+  uint64_t drip_bytes; /* of the drip steps, produced */
   uint64_t body_bytes;
 } gf__sim_prod;
 
 void gf__sim_prod_init(gf__sim_prod *p, const gf__sim_plan *plan);
 /* Appends at most max (> 0) bytes and returns GF_SIM_MORE, or returns what
- * the next step asks for (GF_ENOMEM when out is full). After END, RESET or
- * EOF it returns that again. */
+ * the next step asks for (GF_ENOMEM when out is full). After END, RESET,
+ * EOF, CLOSE or STALL it returns that again. */
 int gf__sim_prod_next(gf__sim_prod *p, gf__buf *out, size_t max,
                       unsigned *ms, int *slot);
 

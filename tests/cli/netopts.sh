@@ -96,4 +96,17 @@ lines=open(sys.argv[1]).read().splitlines()
 o=[json.loads(l) for l in lines if json.loads(l)["prompt"]=="the gateway'"'"'s way"][-1]
 sys.exit(0 if o["key_from"]=="query" else 1)' "$WORK/sim.log"
 
+# ---- --resolve and the proxy variables ------------------------------------
+PORT=${URL##*:}
+gen --max-attempts 1 --resolve "localhost:$PORT:127.0.0.3,127.0.0.1" -o pinned.png "pinned"
+check "--resolve: a refusing first address, then the simulator" rc_is 0
+gen --resolve "nonsense" "p"
+check "--resolve nonsense: exit 2" rc_is 2
+https_proxy="http://gfuser:proxy-secret-99@127.0.0.1:1" gen --max-attempts 1 -v -o px.png "proxied"
+check "unreachable proxy: exit 1" rc_is 1
+check "proxy credentials never printed" bash -c "! grep -q proxy-secret-99 '$WORK/out' '$WORK/err'"
+check "the proxy is named by host:port" err_has "127.0.0.1:1"
+https_proxy="http://127.0.0.1:1" NO_PROXY="localhost" gen --max-attempts 1 -o np.png "not proxied"
+check "NO_PROXY=localhost: straight to the simulator" rc_is 0
+
 finish

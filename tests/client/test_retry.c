@@ -33,7 +33,8 @@ static void test_transient_transport(void) {
   static const int no[] = {GF_EINVAL,  GF_ENOMEM,   GF_EDNS,     GF_ETLS,
                            GF_ECERT,   GF_EHOSTNAME, GF_EHTTP,   GF_EJSON,
                            GF_EB64,    GF_EFINISH,  GF_EBLOCKED, GF_ENOIMAGE,
-                           GF_ECANCELED, GF_EIO,    GF_ETOOBIG,  GF_OK};
+                           GF_ECANCELED, GF_EIO,    GF_ETOOBIG,  GF_OK,
+                           GF_EINSECURE, GF_EPROXY, GF_EURL,     GF_ECAFILE};
   for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
     CHECK_INT(gf__retry_transient(yes[i], 0, 0, NULL), 1);
   for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)

@@ -84,7 +84,17 @@ static void test_every_fault(void) {
            {"thought-image", GF_SIM_F_THOUGHT_IMAGE},
            {"thought-only", GF_SIM_F_THOUGHT_ONLY},
            {"text", GF_SIM_F_TEXT},
-           {"mime-after", GF_SIM_F_MIME_AFTER}};
+           {"mime-after", GF_SIM_F_MIME_AFTER},
+           {"502", GF_SIM_F_502},
+           {"504", GF_SIM_F_504},
+           {"3xx", GF_SIM_F_3XX},
+           {"1xx", GF_SIM_F_1XX},
+           {"1xx-flood", GF_SIM_F_1XX_FLOOD},
+           {"close", GF_SIM_F_CLOSE},
+           {"stall", GF_SIM_F_STALL},
+           {"drip", GF_SIM_F_DRIP},
+           {"bigheaders", GF_SIM_F_BIGHEADERS},
+           {"html200", GF_SIM_F_HTML200}};
   unsigned all = 0;
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
     char p[64];
@@ -106,7 +116,8 @@ static void test_every_fault(void) {
   CHECK_INT(gf__sim_fault_names(all, &s), 0);
   CHECK_STR(s.data, "429,503,500,reset,eof,truncate,midstream,error-event,"
                     "badjson,safety,block,slow,thought-image,thought-only,"
-                    "text,mime-after");
+                    "text,mime-after,502,504,3xx,1xx,1xx-flood,close,stall,"
+                    "drip,bigheaders,html200");
   gf__buf_reset(&s);
   CHECK_INT(gf__sim_fault_names(0, &s), 0);
   CHECK_STR(s.data, "");
@@ -133,7 +144,11 @@ static void test_malformed_stay(void) {
       "[[retry-delay:-1]]", "[[retry-delay]]",  "[[retry_delay:300]]",
       "[[retry-delay:300ms]]", "[[retry-after:86401]]", "[[retry-after:2s]]",
       "[[retry-after: 3]]", "[[Retry-After:3]]", "[[retry-after:]]",
-      "[[retry-after:1234567890]]"};
+      "[[retry-after:1234567890]]", "[[fault:502 ]]", "[[fault:5xx]]",
+      "[[fault:3XX]]",     "[[fault:1xx-]]",    "[[fault:flood]]",
+      "[[fault:closed]]",  "[[fault:Stall]]",   "[[fault:drip:1]]",
+      "[[fault:big-headers]]", "[[fault:html]]", "[[at:head]]",
+      "[[at:usage]]",      "[[at:]]",           "[[at]]"};
   for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
     gf__sim_marks m;
     gf__buf s;
@@ -150,6 +165,7 @@ static void test_malformed_stay(void) {
     CHECK_INT(m.times, 0);
     CHECK_INT(m.retry_delay_ms, -1);
     CHECK_INT(m.retry_after, -1);
+    CHECK_INT(m.at, GF_SIM_AT_NONE);
     gf__buf_free(&s);
   }
 }
@@ -254,7 +270,7 @@ static void test_new_framings(void) {
  * add to them, and no alt=sse means an array. */
 static void test_apply(void) {
   gf__sim_framing def = {"\n", 100, GF_SIM_BODY_CLOSE, 1, 0, 7, 2,
-                         0,    0,   0,                 0, 0};
+                         0,    0,   0,                 0, 0, GF_SIM_AT_USAGE};
   gf__sim_framing f = def;
   gf__sim_marks m;
   gf__buf s;
@@ -270,6 +286,7 @@ static void test_apply(void) {
         &m, &s);
   gf__buf_free(&s);
   gf__sim_marks_apply(&m, 1, &f);
+  CHECK_INT(f.at, GF_SIM_AT_USAGE); /* not given: the default stays */
   CHECK_STR(f.eol, "\r");
   CHECK_INT(f.chunk, 9);
   CHECK_INT(f.body, GF_SIM_BODY_CHUNKED);
@@ -355,7 +372,115 @@ static void test_tally(void) {
   gf__sim_tally_free(NULL);
 }
 
+/* [[at:STAGE]]: each name, where it applies, and as plain text where it
+ * does not. Whether it applies depends on the faults of the whole prompt,
+ * those after it included. */
+static void test_at_markers(void) {
+  static const struct {
+    const char *prompt;
+    int at;              /* GF_SIM_AT_NONE: not recognised */
+    const char *stripped;
+  } v[] = {
+      {"a [[fault:reset]][[at:head]] b", GF_SIM_AT_HEAD, "a  b"},
+      {"[[fault:reset]][[at:headers]]", GF_SIM_AT_HEADERS, ""},
+      {"[[fault:reset]][[at:between]]", GF_SIM_AT_BETWEEN, ""},
+      {"[[fault:reset]][[at:image]]", GF_SIM_AT_IMAGE, ""},
+      {"[[fault:reset]][[at:usage]]", GF_SIM_AT_USAGE, ""},
+      {"[[at:usage]] x [[fault:eof]]", GF_SIM_AT_USAGE, " x "},
+      {"[[fault:close]][[at:head]]", GF_SIM_AT_HEAD, ""},
+      /* error objects: only after the head; an event never inside one */
+      {"[[fault:midstream]][[at:between]]", GF_SIM_AT_BETWEEN, ""},
+      {"[[fault:midstream]][[at:image]]", GF_SIM_AT_IMAGE, ""},
+      {"[[fault:midstream]][[at:usage]]", GF_SIM_AT_USAGE, ""},
+      {"[[fault:midstream]][[at:head]]", GF_SIM_AT_NONE, "[[at:head]]"},
+      {"[[fault:midstream]][[at:headers]]", GF_SIM_AT_NONE, "[[at:headers]]"},
+      {"[[fault:error-event]][[at:between]]", GF_SIM_AT_BETWEEN, ""},
+      {"[[fault:error-event]][[at:usage]]", GF_SIM_AT_USAGE, ""},
+      {"[[fault:error-event]][[at:image]]", GF_SIM_AT_NONE, "[[at:image]]"},
+      {"[[fault:error-event]][[at:head]]", GF_SIM_AT_NONE, "[[at:head]]"},
+      /* it must apply to each one given */
+      {"[[fault:reset]][[fault:error-event]][[at:image]]", GF_SIM_AT_NONE,
+       "[[at:image]]"},
+      {"[[fault:eof]][[fault:midstream]][[at:image]]", GF_SIM_AT_IMAGE, ""},
+      {"[[fault:reset]][[fault:429]][[at:head]]", GF_SIM_AT_HEAD, ""},
+      /* nothing to place */
+      {"[[at:image]]", GF_SIM_AT_NONE, "[[at:image]]"},
+      {"[[fault:429]][[at:head]]", GF_SIM_AT_NONE, "[[at:head]]"},
+      {"[[fault:truncate]][[at:between]]", GF_SIM_AT_NONE, "[[at:between]]"},
+      {"[[fault:stall]][[at:usage]]", GF_SIM_AT_NONE, "[[at:usage]]"},
+      {"[[fault:nope]][[at:usage]]", GF_SIM_AT_NONE,
+       "[[fault:nope]][[at:usage]]"},
+      /* malformed */
+      {"[[fault:reset]][[at:Head]]", GF_SIM_AT_NONE, "[[at:Head]]"},
+      {"[[fault:reset]][[at: head]]", GF_SIM_AT_NONE, "[[at: head]]"},
+      {"[[fault:reset]][[at:body]]", GF_SIM_AT_NONE, "[[at:body]]"},
+      {"[[fault:reset]][[at:]]", GF_SIM_AT_NONE, "[[at:]]"},
+      {"[[fault:reset]][[at]]", GF_SIM_AT_NONE, "[[at]]"},
+      {"[[fault:reset]][[at:head:1]]", GF_SIM_AT_NONE, "[[at:head:1]]"},
+      {"[[fault:reset]][[At:head]]", GF_SIM_AT_NONE, "[[At:head]]"},
+      /* the last one recognised wins; one not recognised changes nothing */
+      {"[[fault:eof]][[at:head]][[at:usage]]", GF_SIM_AT_USAGE, ""},
+      {"[[fault:close]][[at:head]][[at:nope]]", GF_SIM_AT_HEAD, "[[at:nope]]"},
+      {"[[fault:midstream]][[at:image]][[at:head]]", GF_SIM_AT_IMAGE,
+       "[[at:head]]"},
+  };
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    gf__sim_marks m;
+    gf__buf s;
+    parse(v[i].prompt, &m, &s);
+    if (m.at != v[i].at || strcmp(s.data, v[i].stripped) != 0)
+      fprintf(stderr, "  %s\n", v[i].prompt);
+    CHECK_INT(m.at, v[i].at);
+    CHECK_STR(s.data, v[i].stripped);
+    gf__buf_free(&s);
+  }
+  /* applied to a framing only when given */
+  gf__sim_framing f;
+  memset(&f, 0, sizeof f);
+  gf__sim_marks m;
+  gf__buf s;
+  parse("[[fault:eof]][[at:image]]", &m, &s);
+  gf__buf_free(&s);
+  gf__sim_marks_apply(&m, 1, &f);
+  CHECK_INT(f.at, GF_SIM_AT_IMAGE);
+}
+
+static void test_at_helpers(void) {
+  CHECK_INT(gf__sim_at_named("head", 4), GF_SIM_AT_HEAD);
+  CHECK_INT(gf__sim_at_named("headers", 7), GF_SIM_AT_HEADERS);
+  CHECK_INT(gf__sim_at_named("headers", 4), GF_SIM_AT_HEAD);
+  CHECK_INT(gf__sim_at_named("between", 7), GF_SIM_AT_BETWEEN);
+  CHECK_INT(gf__sim_at_named("image", 5), GF_SIM_AT_IMAGE);
+  CHECK_INT(gf__sim_at_named("usage", 5), GF_SIM_AT_USAGE);
+  CHECK_INT(gf__sim_at_named("usag", 4), -1);
+  CHECK_INT(gf__sim_at_named("", 0), -1);
+  /* the stages each fault can happen at */
+  static const struct {
+    unsigned fault;
+    const char *stages; /* one letter per stage: h H b i u */
+  } v[] = {{GF_SIM_F_RESET, "hHbiu"},    {GF_SIM_F_EOF, "hHbiu"},
+           {GF_SIM_F_CLOSE, "hHbiu"},    {GF_SIM_F_MIDSTREAM, "biu"},
+           {GF_SIM_F_ERROR_EVENT, "bu"}, {GF_SIM_F_TRUNCATE, ""},
+           {GF_SIM_F_STALL, ""},         {GF_SIM_F_429, ""},
+           {0, ""}};
+  const char letters[] = "hHbiu";
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+    for (int at = GF_SIM_AT_HEAD; at <= GF_SIM_AT_USAGE; at++)
+      CHECK_INT(gf__sim_at_applies(at, v[i].fault),
+                strchr(v[i].stages, letters[at - GF_SIM_AT_HEAD]) != NULL);
+  CHECK_INT(gf__sim_at_applies(GF_SIM_AT_NONE, GF_SIM_F_RESET), 0);
+  CHECK_INT(gf__sim_at_applies(GF_SIM_AT_USAGE + 1, GF_SIM_F_RESET), 0);
+  /* which connection fault happens */
+  CHECK_INT(gf__sim_conn_fault(0), 0);
+  CHECK_INT(gf__sim_conn_fault(GF_SIM_F_429 | GF_SIM_F_STALL), 0);
+  CHECK_INT(gf__sim_conn_fault(GF_SIM_F_CLOSE), GF_SIM_F_CLOSE);
+  CHECK_INT(gf__sim_conn_fault(GF_SIM_F_CLOSE | GF_SIM_F_EOF), GF_SIM_F_EOF);
+  CHECK_INT(gf__sim_conn_fault(GF_SIM_F_CLOSE | GF_SIM_F_EOF | GF_SIM_F_RESET),
+            GF_SIM_F_RESET);
+}
+
 TEST_MAIN(TEST(test_none), TEST(test_all), TEST(test_every_fault),
           TEST(test_malformed_stay), TEST(test_nested_and_limits),
           TEST(test_new_framings), TEST(test_apply),
-          TEST(test_retry_markers), TEST(test_delay_text), TEST(test_tally))
+          TEST(test_retry_markers), TEST(test_delay_text), TEST(test_tally),
+          TEST(test_at_markers), TEST(test_at_helpers))

@@ -6,7 +6,10 @@
  * classified, giving the exact event sequence per marker:
  *   T thought text, X text, I final image, i thought image, E error object,
  *   J invalid JSON, B prompt block, F:<reason> finish, R raw error lines.
- * The image's base64 decodes to exactly the PNG the encoder makes. */
+ * The image's base64 decodes to exactly the PNG the encoder makes. The
+ * faults at each [[at:STAGE]], the answers that replace the stream (502,
+ * 504, the 307, an HTML 200) and what decorates a head (103s, a 20 KiB
+ * header). */
 #include <json-c/json.h>
 
 #include "b64/b64.h"
@@ -790,13 +793,347 @@ static void test_stamps(void) {
     gf__sim_job_free(j[i]);
 }
 
+/* [[at:STAGE]] in the stream: where each fault of the stream ends it. */
+static void test_stages(void) {
+  /* a connection fault: the events before it, then its ending */
+  static const struct {
+    const char *fault;
+    int end;
+  } conn[] = {{"reset", GF_SIM_RESET},
+              {"eof", GF_SIM_EOF},
+              {"close", GF_SIM_CLOSE}};
+  for (size_t i = 0; i < sizeof conn / sizeof conn[0]; i++) {
+    char p[128];
+    snprintf(p, sizeof p, "x [[fault:%s]][[at:between]]", conn[i].fault);
+    EXPECT(p, 1, "T", conn[i].end);
+    snprintf(p, sizeof p, "x [[fault:%s]][[at:image]]", conn[i].fault);
+    EXPECT(p, 1, "T T T", conn[i].end);
+    snprintf(p, sizeof p, "x [[fault:%s]][[at:usage]]", conn[i].fault);
+    EXPECT(p, 1, "T T T I", conn[i].end);
+    snprintf(p, sizeof p, "x [[fault:%s]][[at:between]][[thoughts:0]]",
+             conn[i].fault); /* no thoughts: before the image, no body */
+    gf__sim_cfg c = cfg_default();
+    gf__sim_job *j = job_for(&c, p, 1);
+    produced o;
+    produce(j, 16384, &o);
+    CHECK_INT(o.body.len, 0);
+    CHECK_INT(o.end, conn[i].end);
+    gf__buf_free(&o.body);
+    gf__sim_job_free(j);
+    snprintf(p, sizeof p, "x [[fault:%s]][[at:usage]][[array]]",
+             conn[i].fault);
+    EXPECT(p, 1, "J", conn[i].end); /* no closing bracket */
+  }
+  /* the defaults are as before [[at:]]: close as eof, in the image */
+  EXPECT("x [[fault:close]]", 1, "T T T", GF_SIM_CLOSE);
+  EXPECT("x [[fault:eof]][[fault:close]]", 1, "T T T", GF_SIM_EOF);
+  EXPECT("x [[fault:close]][[fault:reset]]", 1, "T T T", GF_SIM_RESET);
+  EXPECT("x [[fault:reset]][[fault:eof]][[at:usage]]", 1, "T T T I",
+         GF_SIM_RESET);
+  /* a connection fault comes before an error object at the same stage */
+  EXPECT("x [[fault:reset]][[fault:midstream]][[at:usage]]", 1, "T T T I",
+         GF_SIM_RESET);
+  /* error objects */
+  EXPECT("x [[fault:error-event]][[at:between]]", 1, "T E", GF_SIM_END);
+  EXPECT("x [[fault:error-event]][[at:usage]]", 1, "T T T I E", GF_SIM_END);
+  EXPECT("x [[fault:midstream]][[at:between]]", 1, "T R", GF_SIM_END);
+  EXPECT("x [[fault:midstream]][[at:usage]]", 1, "T T T I R", GF_SIM_END);
+  EXPECT("x [[fault:midstream]][[at:usage]][[array]]", 1, "T T T I E",
+         GF_SIM_END);
+  /* midstream inside the image: half the data, a line end, the raw
+   * lines; the image event never ends */
+  gf__sim_cfg c = cfg_default();
+  produced o;
+  decoded d;
+  gf__sim_job *j =
+      run(&c, "a cat on a mat [[fault:midstream]][[at:image]][[eol:lf]]", 1,
+          &o, &d);
+  CHECK_STR(d.seq, "T T T R");
+  CHECK_INT(o.end, GF_SIM_END);
+  CHECK_INT(d.unterminated, 1);
+  CHECK_INT(d.other_lines, 7);
+  const char *at = memmem(o.body.data, o.body.len, "\"data\":\"", 8);
+  size_t rest = at ? o.body.len - (size_t)(at - o.body.data) : 0;
+  const char *nl = at ? memchr(at, '\n', rest) : NULL;
+  CHECK(at && nl);
+  if (at && nl) {
+    CHECK_INT(nl - (at + 8), j->imgs[0]->b64_len / 2);
+    CHECK(strncmp(nl, "\n{\n  \"error\": {\n", 16) == 0);
+  }
+  decoded_free(&d);
+  gf__buf_free(&o.body);
+  gf__sim_job_free(j);
+}
+
+/* [[at:head]] and [[at:headers]]: nothing is planned, the connection cuts
+ * before the head or inside it. */
+static void test_head_stages(void) {
+  gf__sim_cfg c = cfg_default();
+  static const struct {
+    const char *prompt;
+    int cut, end;
+  } v[] = {{"x [[fault:reset]][[at:head]]", GF_SIM_AT_HEAD, GF_SIM_RESET},
+           {"x [[fault:eof]][[at:head]]", GF_SIM_AT_HEAD, GF_SIM_EOF},
+           {"x [[fault:close]][[at:head]]", GF_SIM_AT_HEAD, GF_SIM_CLOSE},
+           {"x [[fault:reset]][[at:headers]]", GF_SIM_AT_HEADERS, GF_SIM_RESET},
+           {"x [[fault:eof]][[at:headers]][[body:length]]", GF_SIM_AT_HEADERS,
+            GF_SIM_EOF},
+           {"x [[fault:close]][[at:headers]]", GF_SIM_AT_HEADERS,
+            GF_SIM_CLOSE},
+           {"x [[fault:close]][[fault:eof]][[at:head]]", GF_SIM_AT_HEAD,
+            GF_SIM_EOF}};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    gf__sim_job *j = job_for(&c, v[i].prompt, 1);
+    CHECK_INT(j->status, 200);
+    CHECK_INT(j->head_cut, v[i].cut);
+    CHECK_INT(j->cut_end, v[i].end);
+    CHECK_INT(j->plan.n, 0);
+    CHECK(j->imgs[0] == NULL);
+    CHECK_INT(gf__sim_job_waits(j), -1);
+    gf__buf h;
+    gf__buf_init(&h, 0);
+    CHECK_INT(gf__sim_job_head(j, 1, &h), 0);
+    CHECK(strncmp(h.data, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    if (v[i].cut == GF_SIM_AT_HEADERS) { /* past the status line, not done */
+      CHECK(h.len > 30);
+      CHECK(strstr(h.data, "\r\n\r\n") == NULL);
+    }
+    gf__buf_free(&h);
+    gf__sim_job_free(j);
+  }
+  /* an answer in place of the stream wins */
+  gf__sim_job *j = job_for(&c, "x [[fault:reset]][[at:head]][[fault:503]]", 1);
+  CHECK_INT(j->status, 503);
+  CHECK_INT(j->head_cut, 0);
+  gf__sim_job_free(j);
+  /* [[times:N]] used up: no cut */
+  c.tally = gf__sim_tally_new();
+  j = job_for(&c, "x [[fault:reset]][[at:head]][[times:1]]", 1);
+  CHECK_INT(j->head_cut, GF_SIM_AT_HEAD);
+  gf__sim_job_free(j);
+  j = job_for(&c, "x [[fault:reset]][[at:head]][[times:1]]", 1);
+  CHECK_INT(j->head_cut, 0);
+  CHECK(j->plan.n > 0);
+  gf__sim_job_free(j);
+  gf__sim_tally_free(c.tally);
+}
+
+/* With a Content-Length: the connection faults announce the whole body
+ * and cut it short; an error object inside the image counts what is
+ * sent. */
+static void test_stage_lengths(void) {
+  static const struct {
+    const char *prompt;
+    int end, whole; /* whole: the body is as long as announced */
+  } v[] = {{"x [[body:length]][[fault:reset]][[at:between]]", GF_SIM_RESET, 0},
+           {"x [[body:length]][[fault:close]][[at:image]]", GF_SIM_CLOSE, 0},
+           {"x [[body:length]][[fault:eof]][[at:usage]]", GF_SIM_EOF, 0},
+           {"x [[body:length]][[fault:midstream]][[at:image]]", GF_SIM_END, 1},
+           {"x [[body:length]][[fault:midstream]][[at:between]]", GF_SIM_END,
+            1},
+           {"x [[body:length]][[fault:error-event]][[at:usage]]", GF_SIM_END,
+            1},
+           {"x [[body:length]][[fault:stall]]", GF_SIM_STALL, 0},
+           {"x [[body:length]][[fault:drip]]", GF_SIM_END, 1}};
+  gf__sim_cfg c = cfg_default();
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    gf__sim_job *j = job_for(&c, v[i].prompt, 1);
+    produced o;
+    produce(j, 16384, &o);
+    uint64_t len = 0;
+    CHECK_INT(gf__sim_plan_length(&j->plan, j->imgs, &len), 0);
+    CHECK_INT(o.end, v[i].end);
+    if (v[i].whole)
+      CHECK_INT(o.body.len, len);
+    else
+      CHECK(o.body.len < len);
+    gf__buf_free(&o.body);
+    gf__sim_job_free(j);
+  }
+}
+
+/* stall: the first thought, then nothing; drip: short thoughts in pieces
+ * 100 ms apart, then the image at once. */
+static void test_stall_and_drip(void) {
+  EXPECT("x [[fault:stall]]", 1, "T", GF_SIM_STALL);
+  EXPECT("x [[fault:stall]][[fault:reset]]", 1, "T T T", GF_SIM_RESET);
+  gf__sim_cfg c = cfg_default();
+  produced o;
+  decoded d;
+  gf__sim_job *j = job_for(&c, "x [[fault:stall]][[thoughts:0]]", 1);
+  produce(j, 16384, &o); /* at once after the head */
+  CHECK_INT(o.body.len, 0);
+  CHECK_INT(o.end, GF_SIM_STALL);
+  gf__buf_free(&o.body);
+  gf__sim_job_free(j);
+  j = run(&c, "a cat on a mat [[fault:drip]]", 1, &o, &d);
+  CHECK_STR(d.seq, "T T T I F:STOP");
+  CHECK(o.pauses >= GF_SIM_DRIP_PIECES - 1 && o.pauses <= GF_SIM_DRIP_PIECES);
+  for (int i = 0; i < o.pauses && i < 128; i++)
+    CHECK_INT(o.pause_ms[i], GF_SIM_DRIP_MS);
+  CHECK(memmem(o.body.data, o.body.len, "Thinking, step 3.", 17) != NULL);
+  CHECK(memmem(o.body.data, o.body.len, "Planning", 8) == NULL);
+  /* the thoughts make GF_SIM_DRIP_PIECES pieces, the last one maybe
+   * short */
+  const char *img = memmem(o.body.data, o.body.len, "inlineData", 10);
+  size_t thoughts = 0;
+  for (const char *q = o.body.data; img && q < img; q++)
+    if (!strncmp(q, "\r\n\r\n", 4))
+      thoughts = (size_t)(q + 4 - o.body.data);
+  CHECK(thoughts > j->plan.drip_piece * (GF_SIM_DRIP_PIECES - 1));
+  CHECK(thoughts <= j->plan.drip_piece * GF_SIM_DRIP_PIECES);
+  unsigned char sha[32];
+  uint64_t len;
+  expected_sha(j, sha, &len);
+  CHECK_MEM(d.final_sha, 32, sha, 32);
+  decoded_free(&d);
+  gf__buf_free(&o.body);
+  gf__sim_job_free(j);
+  /* with think pauses too */
+  j = run(&c, "x [[fault:drip]][[think:5]][[thoughts:2]]", 1, &o, &d);
+  CHECK_STR(d.seq, "T T I F:STOP");
+  CHECK(o.pauses >= GF_SIM_DRIP_PIECES + 1);
+  decoded_free(&d);
+  gf__buf_free(&o.body);
+  gf__sim_job_free(j);
+}
+
+/* The new answers: 502, 504, the 307, the HTML 200; the head's 103s and
+ * its padding; which answer wins. */
+static void test_more_answers(void) {
+  gf__sim_cfg c = cfg_default();
+  static const struct {
+    const char *prompt, *status;
+    int code;
+  } v[] = {{"x [[fault:502]]", "UNAVAILABLE", 502},
+           {"x [[fault:504]]", "DEADLINE_EXCEEDED", 504},
+           {"x [[fault:500]][[fault:502]]", "INTERNAL", 500},
+           {"x [[fault:504]][[fault:502]]", "UNAVAILABLE", 502},
+           {"x [[fault:3xx]][[fault:504]]", "DEADLINE_EXCEEDED", 504},
+           {"x [[fault:html200]][[fault:3xx]]", "REDIRECT", 307},
+           {"x [[fault:429]][[fault:html200]]", "RESOURCE_EXHAUSTED", 429}};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    gf__sim_job *j = job_for(&c, v[i].prompt, 1);
+    CHECK_INT(j->status, v[i].code);
+    CHECK_STR(j->err.api_status, v[i].status);
+    CHECK_INT(j->html, 0);
+    CHECK(j->imgs[0] == NULL);
+    CHECK_INT(gf__sim_job_streams(j), 0);
+    gf__buf h;
+    gf__buf_init(&h, 0);
+    CHECK_INT(gf__sim_job_head(j, 1, &h), 0);
+    char line[64];
+    snprintf(line, sizeof line, "HTTP/1.1 %d ", v[i].code);
+    CHECK(strncmp(h.data, line, strlen(line)) == 0);
+    CHECK((strstr(h.data, "Retry-After") != NULL) == (v[i].code == 429));
+    if (v[i].code == 502 || v[i].code == 504) {
+      const char *body = strstr(h.data, "\r\n\r\n");
+      json_object *o = body ? json_tokener_parse(body + 4) : NULL;
+      CHECK_INT(json_object_get_int(get(get(o, "error"), "code")),
+                v[i].code);
+      CHECK_STR(json_object_get_string(get(get(o, "error"), "status")),
+                v[i].status);
+      json_object_put(o);
+    }
+    gf__buf_free(&h);
+    gf__sim_job_free(j);
+  }
+  /* the 307: elsewhere, the same path without the key, an HTML body */
+  gf__sim_job *j = job_for(&c, "x [[fault:3xx]]", 1);
+  gf__buf h;
+  gf__buf_init(&h, 0);
+  CHECK_INT(gf__sim_job_head(j, 1, &h), 0);
+  CHECK(strncmp(h.data, "HTTP/1.1 307 Temporary Redirect\r\n", 33) == 0);
+  CHECK(strstr(h.data, "\r\nLocation: https://elsewhere.example" PATH
+                       "?alt=sse\r\n") != NULL);
+  CHECK(strstr(h.data, "\r\nContent-Type: text/html; charset=UTF-8\r\n"));
+  CHECK(strstr(h.data, "<A HREF=\"https://elsewhere.example" PATH));
+  CHECK(strstr(h.data, "key=") == NULL);
+  gf__buf_free(&h);
+  gf__sim_job_free(j);
+  /* the HTML 200: no stream, no image made, its length announced */
+  j = job_for(&c, "x [[fault:html200]][[fault:reset]][[at:head]]", 1);
+  CHECK_INT(j->status, 200);
+  CHECK_INT(j->html, 1);
+  CHECK_INT(j->head_cut, 0);
+  CHECK_INT(gf__sim_job_streams(j), 0);
+  CHECK_INT(j->plan.n, 0);
+  CHECK(j->imgs[0] == NULL);
+  gf__buf_init(&h, 0);
+  CHECK_INT(gf__sim_job_head(j, 1, &h), 0);
+  CHECK(strncmp(h.data, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  CHECK(strstr(h.data, "\r\nContent-Type: text/html; charset=UTF-8\r\n"));
+  CHECK(strstr(h.data, "Retry-After") == NULL);
+  const char *body = strstr(h.data, "\r\n\r\n");
+  CHECK(body && strncmp(body + 4, "<!DOCTYPE html>", 15) == 0);
+  if (body) {
+    char cl[64];
+    snprintf(cl, sizeof cl, "\r\nContent-Length: %zu\r\n", strlen(body + 4));
+    CHECK(strstr(h.data, cl) != NULL);
+  }
+  gf__buf_free(&h);
+  FILE *f = tmpfile();
+  CHECK_INT(gf__sim_job_log(j, f, 0), 0);
+  rewind(f);
+  char line[4096];
+  CHECK(fgets(line, sizeof line, f) != NULL);
+  CHECK(strstr(line, "\"sse\":false") && strstr(line, "\"sha256\":null"));
+  CHECK(strstr(line, "\"fault\":\"reset,html200\""));
+  fclose(f);
+  gf__sim_job_free(j);
+  /* 103s first, on a stream or an error answer alike */
+  static const struct {
+    const char *prompt;
+    int interims, code;
+  } e[] = {{"x [[fault:1xx]]", 1, 200},
+           {"x [[fault:1xx-flood]]", GF_SIM_INTERIM_FLOOD, 200},
+           {"x [[fault:1xx]][[fault:1xx-flood]]", GF_SIM_INTERIM_FLOOD, 200},
+           {"x [[fault:1xx]][[fault:429]]", 1, 429}};
+  for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
+    j = job_for(&c, e[i].prompt, 1);
+    gf__buf_init(&h, 0);
+    CHECK_INT(gf__sim_job_head(j, 1, &h), 0);
+    int n = 0;
+    const char *p = h.data;
+    static const char early[] =
+        "HTTP/1.1 103 Early Hints\r\nLink: </static/sim.css>; rel=preload; "
+        "as=style\r\n\r\n";
+    while (strncmp(p, early, sizeof early - 1) == 0) {
+      n++;
+      p += sizeof early - 1;
+    }
+    CHECK_INT(n, e[i].interims);
+    char line2[64];
+    snprintf(line2, sizeof line2, "HTTP/1.1 %d ", e[i].code);
+    CHECK(strncmp(p, line2, strlen(line2)) == 0);
+    CHECK(strstr(p, "103") == NULL);
+    gf__buf_free(&h);
+    gf__sim_job_free(j);
+  }
+  /* one header of 20 KiB */
+  j = job_for(&c, "x [[fault:bigheaders]]", 1);
+  CHECK_INT(gf__sim_job_streams(j), 1);
+  gf__buf_init(&h, 0);
+  CHECK_INT(gf__sim_job_head(j, 1, &h), 0);
+  const char *pad = strstr(h.data, "\r\nX-Sim-Padding: ");
+  CHECK(pad != NULL);
+  if (pad) {
+    pad += 17;
+    CHECK_INT(strcspn(pad, "\r"), GF_SIM_BIG_HEADER);
+  }
+  gf__buf_free(&h);
+  gf__sim_job_free(j);
+}
+
 int main(int argc, char **argv) {
   static const gf_t_case cases[] = {
       TEST(test_default_stream), TEST(test_framing_markers),
       TEST(test_array_mode), TEST(test_fault_markers),
       TEST(test_midstream_raw), TEST(test_image_variants),
       TEST(test_http_faults_and_heads), TEST(test_log_line),
-      TEST(test_cache), TEST(test_stamps)};
+      TEST(test_cache), TEST(test_stamps), TEST(test_stages),
+      TEST(test_head_stages), TEST(test_stage_lengths),
+      TEST(test_stall_and_drip), TEST(test_more_answers)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   /* shared by the cases above: freed once they have all run */
   gf__sim_cache_free(cache);

@@ -9,7 +9,8 @@
  * faults), and close-delimited (close_notify then FIN; with the eof fault
  * no close_notify), read with the http layer's response parser. The
  * retry markers: [[times:N]] counted per prompt text, [[retry-delay:MS]]
- * and [[retry-after:S]] as the only retry hints sent. */
+ * and [[retry-after:S]] as the only retry hints sent. [[at:head]] and
+ * [[at:headers]], a clean close, a stall and a 103 on the wire. */
 #include <json-c/json.h>
 #include <unistd.h>
 
@@ -956,6 +957,151 @@ static void test_retry_hints(void) {
   srv_stop(&s);
 }
 
+/* [[at:STAGE]] on the wire, over TLS. Before the head: not a byte, then a
+ * reset, an EOF, or close_notify and the FIN; inside the headers: the
+ * status line and part of them, then the same. The request after it on
+ * the connection is never sent. */
+static void test_head_stages(void) {
+  static const struct {
+    const char *prompt;
+    int reset, eof, notify, head;
+  } v[] = {{"x [[fault:reset]][[at:head]]", 1, 0, 0, 0},
+           {"x [[fault:eof]][[at:head]]", 0, 1, 0, 0},
+           {"x [[fault:close]][[at:head]]", 0, 1, 1, 0},
+           {"x [[fault:reset]][[at:headers]]", 1, 0, 0, 1},
+           {"x [[fault:eof]][[at:headers]]", 0, 1, 0, 1},
+           {"x [[fault:close]][[at:headers]]", 0, 1, 1, 1}};
+  srv s;
+  srv_start(&s, NULL, 0);
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    cli c;
+    memset(&c, 0, sizeof c);
+    c.reqs[c.nreqs++] = request(v[i].prompt, "?alt=sse&key=k", 0);
+    c.reqs[c.nreqs++] = request("never sent", "?alt=sse&key=k", 0);
+    cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+    run_until_closed(&s.loop, &c, 1);
+    CHECK_INT(c.failed, 0);
+    CHECK_INT(c.reset, v[i].reset);
+    CHECK_INT(c.eof, v[i].eof);
+    CHECK_INT(c.close_notify, v[i].notify);
+    CHECK_INT(c.responses, 0);
+    CHECK_INT(c.status[0], 0);
+    CHECK_INT(c.sent, 1);
+    if (v[i].head) {
+      CHECK(c.raw.len > 30);
+      CHECK(c.raw.data && !strncmp(c.raw.data, "HTTP/1.1 200 OK\r\n", 17));
+      CHECK(c.raw.data && !strstr(c.raw.data, "\r\n\r\n"));
+    } else {
+      CHECK_INT(c.raw.len, 0);
+    }
+    cli_free(&c);
+  }
+  CHECK_INT(srv_log_lines(&s), 6);
+  CHECK_INT(srv_log_count(&s, "\"aborted\":false"), 6);
+  srv_stop(&s);
+}
+
+/* A clean close after the image: close_notify and FIN, the image whole,
+ * no finish, no last chunk (the body is cut for HTTP). With a body ended
+ * by the close it is whole for HTTP. */
+static void test_clean_close(void) {
+  srv s;
+  srv_start(&s, NULL, 0);
+  for (int close_body = 0; close_body < 2; close_body++) {
+    cli c;
+    memset(&c, 0, sizeof c);
+    c.reqs[c.nreqs++] = request(close_body
+                                    ? "a harbour [[fault:close]][[at:usage]]"
+                                      "[[body:close]]"
+                                    : "a harbour [[fault:close]][[at:usage]]",
+                                "?alt=sse&key=k", 0);
+    cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+    run_until_closed(&s.loop, &c, 1);
+    CHECK_INT(c.failed, 0);
+    CHECK_INT(c.status[0], 200);
+    CHECK_INT(c.close_notify, 1);
+    CHECK_INT(c.eof, 1);
+    CHECK_INT(c.reset, 0);
+    CHECK_INT(gf__http_resp_eof(c.resp), close_body ? 1 : GF_ETRUNCATED);
+    check_image(c.body.data, c.body.len, "a harbour ");
+    CHECK(strstr(c.body.data, "finishReason") == NULL);
+    cli_free(&c);
+  }
+  srv_stop(&s);
+}
+
+typedef struct stall_probe {
+  uv_timer_t t;
+  cli *c;
+  int quiet; /* the connection was open and silent when the client left */
+  size_t raw;
+} stall_probe;
+
+static void stall_check(uv_timer_t *t) {
+  stall_probe *p = t->data;
+  p->quiet = !p->c->eof && !p->c->reset && !p->c->failed &&
+             p->c->raw.len == p->raw;
+  cli_close(p->c);
+  uv_close((uv_handle_t *)t, NULL);
+}
+
+static void stall_mark(uv_timer_t *t) {
+  stall_probe *p = t->data;
+  p->raw = p->c->raw.len; /* from here on nothing must come */
+  uv_timer_start(t, stall_check, 400, 0);
+}
+
+/* stall: the head and the first thought, then nothing while the client
+ * waits; logged as aborted once the client leaves. */
+static void test_stall(void) {
+  srv s;
+  srv_start(&s, NULL, 0);
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("x [[fault:stall]]", "?alt=sse&key=k", 0);
+  stall_probe p = {.c = &c};
+  uv_timer_init(&s.loop, &p.t);
+  p.t.data = &p;
+  uv_timer_start(&p.t, stall_mark, 300, 0);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(p.quiet, 1);
+  CHECK_INT(c.status[0], 200);
+  CHECK_INT(c.responses, 0);
+  const char *q = c.body.data;
+  int thoughts = 0;
+  while (q && (q = strstr(q, "\"thought\"")))
+    thoughts++, q++;
+  CHECK_INT(thoughts, 1);
+  for (int i = 0; i < 2000 && srv_log_lines(&s) < 1; i++) {
+    uv_run(&s.loop, UV_RUN_NOWAIT);
+    usleep(1000);
+  }
+  CHECK_INT(srv_log_count(&s, "\"aborted\":true"), 1);
+  cli_free(&c);
+  srv_stop(&s);
+}
+
+/* A 103 before the 200 on the wire; then the stream as usual. */
+static void test_interim(void) {
+  srv s;
+  srv_start(&s, NULL, 0);
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("a harbour [[fault:1xx]]", "?alt=sse&key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.failed, 0);
+  CHECK_INT(c.responses, 1);
+  CHECK_INT(c.status[0], 200);
+  CHECK(c.raw.data &&
+        !strncmp(c.raw.data, "HTTP/1.1 103 Early Hints\r\nLink: ", 32));
+  CHECK(c.raw.data && strstr(c.raw.data, "\r\n\r\nHTTP/1.1 200 OK\r\n"));
+  check_image(c.body.data, c.body.len, "a harbour ");
+  cli_free(&c);
+  srv_stop(&s);
+}
+
 int main(int argc, char **argv) {
   static const gf_t_case cases[] = {
       TEST(test_tls_generation), TEST(test_errors_and_pipelining),
@@ -963,7 +1109,8 @@ int main(int argc, char **argv) {
       TEST(test_concurrent), TEST(test_stop_midway),
       TEST(test_start_failures), TEST(test_body_length),
       TEST(test_body_length_faults), TEST(test_body_close),
-      TEST(test_times), TEST(test_retry_hints)};
+      TEST(test_times), TEST(test_retry_hints), TEST(test_head_stages),
+      TEST(test_clean_close), TEST(test_stall), TEST(test_interim)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   /* shared by the cases above: freed once they have all run */
   gf__tls_config_free(client_cfg);

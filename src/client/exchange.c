@@ -323,6 +323,17 @@ static int stream_error(gf__xch *x, int rc) {
     snprintf(m, sizeof m, "malformed HTTP response: %s",
              gf__http_resp_errmsg(x->http));
     decide(x, rc, m, NULL);
+  } else if (rc == GF_ETOOBIG && x->out.http_status == 0) {
+    set_message(x, "the response headers are too large (a header over %d "
+                "bytes, or more than %d headers)", GF_HTTP_MAX_HEADER,
+                GF_HTTP_MAX_HEADERS);
+    decide(x, rc, x->msg, NULL);
+  } else if (rc == GF_ETOOBIG || rc == GF_EJSON) {
+    set_message(x, rc == GF_EJSON ? "invalid JSON in event %d of the stream"
+                                  : "event %d of the stream is larger than "
+                                    "its limit",
+                s->events + 1);
+    decide(x, rc, x->msg, NULL);
   } else {
     decide(x, rc, NULL, NULL);
   }

@@ -232,7 +232,9 @@ static void on_timeout(uv_timer_t *t) {
              "%.0f s timeout", (double)c->total_timeout_ms / 1000);
     end(c, GF_ETIMEDOUT, c->msg);
   } else if (c->state == ST_OPEN) {
-    end(c, GF_ETIMEDOUT, "no data from the server within the idle timeout");
+    snprintf(c->msg, sizeof c->msg, "no data from the server within the "
+             "idle timeout (%.0f s)", (double)c->idle_timeout_ms / 1000);
+    end(c, GF_ETIMEDOUT, c->msg);
   } else if (c->state == ST_RESOLVING) {
     end(c, GF_ETIMEDOUT, "name resolution timeout");
   } else if (c->state != ST_ENDED) {

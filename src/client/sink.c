@@ -348,19 +348,24 @@ static int claim(const char *tmp, const char *name, int *way) {
 
 /* The new name lasts through a crash only once its directory is synced.
  * A file system that cannot sync a directory (EINVAL) is taken as it is. */
+/* The new name's directory entry, to disk. No allocation: the image has
+ * its name already, and a failure here must say so, not "out of memory". */
 static int sync_dir(gf__sink *s) {
-  char *dir = target_dir(s);
-  if (!dir)
-    return GF_ENOMEM;
+  char dir[4096];
+  const char *slash = strrchr(s->file, '/');
+  size_t n = !slash ? 0 : slash == s->file ? 1 : (size_t)(slash - s->file);
+  if (n >= sizeof dir)
+    n = 0; /* a path that long: its directory is not ours to find */
+  memcpy(dir, n ? s->file : ".", n ? n : 1);
+  dir[n ? n : 1] = '\0';
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
   if (fd < 0 || (fsync(fd) < 0 && errno != EINVAL && errno != ENOTSUP))
     err = errno;
   if (fd >= 0)
     close(fd);
   if (err)
-    snprintf(s->err, sizeof s->err, "the image is %s, but syncing %s "
-             "failed: %s", s->file, dir, strerror(err));
-  free(dir);
+    snprintf(s->err, sizeof s->err, "the image is %.400s, but syncing "
+             "its directory failed: %s", s->file, strerror(err));
   return err ? GF_EIO : 0;
 }
 

@@ -1,21 +1,21 @@
-/* The request body, in the seed's shape, written with json-c:
+/* The request body, in the seed's shape:
  * {"contents":[{"role":"user","parts":[{"text":...},{"inline_data":{...}}]}],
  *  "generationConfig":{"responseModalities":[...],"imageConfig":{...}},
  *  "tools":[{"google_search":{}}]}
- * json-c keeps keys in insertion order, so the bytes are stable. */
-#include <json-c/json.h>
+ * Written straight into the body buffer, every append checked: json-c's
+ * serializer ignores a failed growth of its buffer and drops text from the
+ * middle (a request with an empty prompt went out under memory pressure),
+ * and a reference image's base64 would be copied twice more on the way. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gemini/gemini_int.h"
 
-static json_object *gf__build_contents(const gf_request *req);
-static json_object *gf__build_ref(const gf__ref *r);
-static json_object *gf__build_config(const gf_request *req);
-static int gf__add(json_object *o, const char *k, json_object *v);
-static int gf__push(json_object *a, json_object *v);
-static json_object *gf__obj1(const char *k, json_object *v);
-static json_object *gf__arr1(json_object *v);
+static int gf__put(gf__buf *b, const char *s);
+static int gf__put_str(gf__buf *b, const char *s);
+static int gf__put_ref(gf__buf *b, const gf__ref *r);
+static int gf__put_config(gf__buf *b, const gf_request *req);
 static int gf__target(const char *model, int use_sse, gf__buf *target);
 
 int gf__gemini_build(const gf_request *req, int use_sse, gf__buf *body,
@@ -28,135 +28,100 @@ int gf__gemini_build(const gf_request *req, int use_sse, gf__buf *body,
        gf__model_check_aspect(model, req->aspect, req->passthrough)) ||
       (req->size && gf__model_check_size(model, req->size, req->passthrough)))
     return GF_EINVAL;
-  json_object *root = json_object_new_object();
-  int ok =
-      root && gf__add(root, "contents", gf__build_contents(req)) &&
-      gf__add(root, "generationConfig", gf__build_config(req)) &&
-      (!req->search ||
-       gf__add(root, "tools",
-               gf__arr1(gf__obj1("google_search", json_object_new_object()))));
-  size_t n = 0;
-  const char *s =
-      ok ? json_object_to_json_string_length(
-               root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-               &n)
-         : NULL;
-  int rc = s ? gf__buf_append(body, s, n) : GF_ENOMEM;
-  json_object_put(root);
-  return rc ? rc : gf__target(model, use_sse, target);
+  size_t start = body->len;
+  int rc = gf__put(body, "{\"contents\":[{\"role\":\"user\",\"parts\":[{"
+                         "\"text\":");
+  if (!rc)
+    rc = gf__put_str(body, req->prompt);
+  if (!rc)
+    rc = gf__put(body, "}");
+  for (int i = 0; !rc && i < req->nrefs; i++)
+    rc = gf__put_ref(body, &req->refs[i]);
+  if (!rc)
+    rc = gf__put(body, "]}],");
+  if (!rc)
+    rc = gf__put_config(body, req);
+  if (!rc && req->search)
+    rc = gf__put(body, ",\"tools\":[{\"google_search\":{}}]");
+  if (!rc)
+    rc = gf__put(body, "}");
+  if (rc) {
+    gf__buf_truncate(body, start); /* nothing half written */
+    return rc;
+  }
+  return gf__target(model, use_sse, target);
 }
 
-static json_object *gf__build_contents(const gf_request *req) {
-  json_object *parts = json_object_new_array();
-  int ok =
-      parts &&
-      gf__push(parts, gf__obj1("text", json_object_new_string(req->prompt)));
-  for (int i = 0; ok && i < req->nrefs; i++)
-    ok = gf__push(parts, gf__build_ref(&req->refs[i]));
-  if (!ok) {
-    json_object_put(parts);
-    return NULL;
-  }
-  json_object *content = gf__obj1("role", json_object_new_string("user"));
-  if (!content) {
-    json_object_put(parts);
-    return NULL;
-  }
-  if (!gf__add(content, "parts", parts)) {
-    json_object_put(content);
-    return NULL;
-  }
-  return gf__arr1(content);
+static int gf__put(gf__buf *b, const char *s) {
+  return gf__buf_append(b, s, strlen(s));
 }
 
-static json_object *gf__build_ref(const gf__ref *r) {
+/* A JSON string: quotes, backslashes and control characters escaped, as
+ * json-c does; UTF-8 (checked by the setters) and '/' pass as they are. */
+static int gf__put_str(gf__buf *b, const char *s) {
+  int rc = gf__buf_appendc(b, '"');
+  for (const unsigned char *p = (const unsigned char *)s; !rc && *p; p++) {
+    const unsigned char *run = p;
+    while (*p >= 0x20 && *p != '"' && *p != '\\')
+      p++;
+    if (p > run)
+      rc = gf__buf_append(b, run, (size_t)(p - run));
+    if (rc || !*p)
+      break;
+    switch (*p) {
+    case '"': rc = gf__put(b, "\\\""); break;
+    case '\\': rc = gf__put(b, "\\\\"); break;
+    case '\b': rc = gf__put(b, "\\b"); break;
+    case '\f': rc = gf__put(b, "\\f"); break;
+    case '\n': rc = gf__put(b, "\\n"); break;
+    case '\r': rc = gf__put(b, "\\r"); break;
+    case '\t': rc = gf__put(b, "\\t"); break;
+    default: rc = gf__buf_printf(b, "\\u%04x", *p);
+    }
+  }
+  return rc ? rc : gf__buf_appendc(b, '"');
+}
+
+static int gf__put_ref(gf__buf *b, const gf__ref *r) {
   char *b64 = malloc(GF_B64_ENC_LEN(r->len) + 1);
   if (!b64)
-    return NULL;
+    return GF_ENOMEM;
   size_t n = gf__b64_encode(r->data, r->len, b64);
-  json_object *inl = gf__obj1("mime_type", json_object_new_string(r->mime));
-  int ok = inl && gf__add(inl, "data", json_object_new_string_len(b64, (int)n));
+  int rc = gf__put(b, ",{\"inline_data\":{\"mime_type\":");
+  if (!rc)
+    rc = gf__put_str(b, r->mime);
+  if (!rc)
+    rc = gf__put(b, ",\"data\":\"");
+  if (!rc)
+    rc = gf__buf_append(b, b64, n); /* base64 needs no escaping */
+  if (!rc)
+    rc = gf__put(b, "\"}}");
   free(b64);
-  if (!ok) {
-    json_object_put(inl);
-    return NULL;
-  }
-  return gf__obj1("inline_data", inl);
+  return rc;
 }
 
-static json_object *gf__build_config(const gf_request *req) {
-  json_object *mods = json_object_new_array();
-  int ok = mods &&
-           (req->modalities != GF_MOD_TEXT_IMAGE ||
-            gf__push(mods, json_object_new_string("TEXT"))) &&
-           gf__push(mods, json_object_new_string("IMAGE"));
-  if (!ok) {
-    json_object_put(mods);
-    return NULL;
+/* imageConfig only when something is in it, its keys only when set. */
+static int gf__put_config(gf__buf *b, const gf_request *req) {
+  int rc = gf__put(b, req->modalities == GF_MOD_TEXT_IMAGE
+                          ? "\"generationConfig\":{\"responseModalities\":"
+                            "[\"TEXT\",\"IMAGE\"]"
+                          : "\"generationConfig\":{\"responseModalities\":"
+                            "[\"IMAGE\"]");
+  if (!rc && (req->aspect || req->size))
+    rc = gf__put(b, ",\"imageConfig\":{");
+  if (!rc && req->aspect) {
+    rc = gf__put(b, "\"aspectRatio\":");
+    if (!rc)
+      rc = gf__put_str(b, req->aspect);
   }
-  json_object *cfg = gf__obj1("responseModalities", mods);
-  if (!cfg || (!req->aspect && !req->size))
-    return cfg;
-  /* imageConfig only when something is in it, its keys only when set */
-  json_object *img = json_object_new_object();
-  ok = img &&
-       (!req->aspect ||
-        gf__add(img, "aspectRatio", json_object_new_string(req->aspect))) &&
-       (!req->size ||
-        gf__add(img, "imageSize", json_object_new_string(req->size)));
-  if (!ok)
-    json_object_put(img);
-  if (!ok || !gf__add(cfg, "imageConfig", img)) {
-    json_object_put(cfg);
-    return NULL;
+  if (!rc && req->size) {
+    rc = gf__put(b, req->aspect ? ",\"imageSize\":" : "\"imageSize\":");
+    if (!rc)
+      rc = gf__put_str(b, req->size);
   }
-  return cfg;
-}
-
-/* Adds v under k, taking ownership of v even on failure (v may be NULL:
- * a failed constructor). Returns 1 on success. */
-static int gf__add(json_object *o, const char *k, json_object *v) {
-  if (!v)
-    return 0;
-  if (json_object_object_add(o, k, v) != 0) {
-    json_object_put(v);
-    return 0;
-  }
-  return 1;
-}
-
-/* Appends v to a, taking ownership as gf__add does. Returns 1 on success. */
-static int gf__push(json_object *a, json_object *v) {
-  if (!v)
-    return 0;
-  if (json_object_array_add(a, v) != 0) {
-    json_object_put(v);
-    return 0;
-  }
-  return 1;
-}
-
-/* {k: v} and [v], owning v; NULL (v freed) on failure. */
-static json_object *gf__obj1(const char *k, json_object *v) {
-  json_object *o = v ? json_object_new_object() : NULL;
-  if (!o || !gf__add(o, k, v)) {
-    if (!o)
-      json_object_put(v);
-    json_object_put(o);
-    return NULL;
-  }
-  return o;
-}
-
-static json_object *gf__arr1(json_object *v) {
-  json_object *a = v ? json_object_new_array() : NULL;
-  if (!a || !gf__push(a, v)) {
-    if (!a)
-      json_object_put(v);
-    json_object_put(a);
-    return NULL;
-  }
-  return a;
+  if (!rc && (req->aspect || req->size))
+    rc = gf__put(b, "}");
+  return rc ? rc : gf__put(b, "}");
 }
 
 /* RFC 3986 unreserved characters stay; everything else (':' and '/'

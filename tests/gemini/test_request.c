@@ -451,8 +451,39 @@ static void test_ref_files(void) {
   rmdir(dir);
 }
 
+/* Every byte a prompt may hold (each ASCII character, controls included,
+ * and multi-byte UTF-8) survives the writer: json-c reads the body back to
+ * the same text. */
+static void test_body_round_trip(void) {
+  char prompt[400];
+  size_t n = 0;
+  for (int c = 1; c < 128; c++)
+    prompt[n++] = (char)c;
+  memcpy(prompt + n, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 end", 14);
+  n += 14;
+  prompt[n] = '\0';
+  gf_request *req = gf_request_new();
+  CHECK_INT(gf_request_set_prompt(req, prompt), 0);
+  CHECK_INT(gf_request_set_aspect(req, "16:9"), 0);
+  gf_request_set_search(req, 1);
+  built b = build(req, 1);
+  json_object *root = json_tokener_parse(b.body.data);
+  CHECK(root != NULL);
+  json_object *contents, *c0, *parts, *p0, *text;
+  CHECK(json_object_object_get_ex(root, "contents", &contents));
+  c0 = json_object_array_get_idx(contents, 0);
+  CHECK(json_object_object_get_ex(c0, "parts", &parts));
+  p0 = json_object_array_get_idx(parts, 0);
+  CHECK(json_object_object_get_ex(p0, "text", &text));
+  CHECK_STR(json_object_get_string(text), prompt);
+  json_object_put(root);
+  built_free(&b);
+  gf_request_free(req);
+}
+
 TEST_MAIN(TEST(test_seed_text_to_image), TEST(test_seed_editing),
           TEST(test_image_only_search), TEST(test_prompt_escaping),
           TEST(test_target), TEST(test_model_tables), TEST(test_validation),
           TEST(test_model_validation), TEST(test_sniff), TEST(test_refs_limit),
-          TEST(test_ref_kinds), TEST(test_ref_files))
+          TEST(test_ref_kinds), TEST(test_ref_files),
+          TEST(test_body_round_trip))

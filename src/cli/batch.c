@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "jsonw.h"
 #include "key.h"
+#include "path.h"
 #include "shard.h"
 
 static int gf__batch_prepare(gf__batch *b);
@@ -187,18 +188,10 @@ static int gf__batch_open_dir(gf__batch *b) {
   return gf__batch_subdirs(b);
 }
 
-static char *gf__batch_manifest_path(const gf__batch *b) {
-  size_t n = strlen(b->dir) + 16;
-  char *p = malloc(n);
-  if (p)
-    snprintf(p, n, "%s/manifest.jsonl", b->dir);
-  return p;
-}
-
 /* Marks the items an earlier run finished, and opens the manifest for the
  * lines of this one. */
 static void gf__batch_resume(gf__batch *b) {
-  char *path = gf__batch_manifest_path(b);
+  char *path = gf__path_join(b->dir, "manifest.jsonl");
   gf__mstate st;
   memset(&st, 0, sizeof st);
   int repaired = 0;

@@ -11,6 +11,7 @@
 #include "batch.h"
 #include "client.h"
 #include "diag.h"
+#include "path.h"
 #include "record.h"
 
 /* What is kept of an item's text and thinking: bounded, whatever the
@@ -84,14 +85,6 @@ static void gf__item_refuse(gf__bitem *bi, int err, const char *why) {
   gf__item_fail(bi, &r);
 }
 
-static char *gf__join(const char *dir, const char *name) {
-  size_t n = strlen(dir) + strlen(name) + 2;
-  char *p = malloc(n);
-  if (p)
-    snprintf(p, n, "%s/%s", dir, name);
-  return p;
-}
-
 static void gf__item_start(gf__bitem *bi) {
   gf__batch *b = bi->b;
   int err = 0;
@@ -105,7 +98,7 @@ static void gf__item_start(gf__bitem *bi) {
   gf_gen_options_init(&go);
   char *path = NULL;
   if (bi->it->out) {
-    go.out_path = path = gf__join(b->dir, bi->it->out);
+    go.out_path = path = gf__path_join(b->dir, bi->it->out);
   } else {
     go.out_dir = b->dir;
     go.out_prefix = bi->it->id;
@@ -278,11 +271,11 @@ static void gf__cb_retry(gf_gen *g, const gf_attempt *a, void *ud) {
 
 static void gf__save_thoughts(gf__bitem *bi) {
   gf__batch *b = bi->b;
-  size_t n = strlen(b->dir) + strlen(bi->it->id) + 20;
-  char *path = malloc(n);
+  char name[GF__ITEM_ID_MAX + 16];
+  snprintf(name, sizeof name, "%s.thoughts.txt", bi->it->id);
+  char *path = gf__path_join(b->dir, name);
   if (!path)
     return;
-  snprintf(path, n, "%s/%s.thoughts.txt", b->dir, bi->it->id);
   FILE *f = fopen(path, "w");
   if (!f || fwrite(bi->thoughts ? bi->thoughts : "", 1, bi->thoughts_len,
                    f) != bi->thoughts_len)

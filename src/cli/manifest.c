@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "path.h"
 #include "shard.h"
 
 #define GF__CLEAN_DEPTH 16
@@ -36,7 +37,6 @@ static int gf__mstate_grow(gf__mstate *st);
 static void gf__mentry_fill(gf__mentry *e, struct json_object *obj,
                             int line);
 static const char *gf__json_str(struct json_object *obj, const char *key);
-static char *gf__join(const char *dir, const char *name);
 static void gf__sync_parent(const char *path);
 static void gf__end_with_newline(gf__manifest *m);
 static int gf__clean_dirfd(int dfd, int depth);
@@ -96,7 +96,7 @@ int gf__mentry_done(const gf__mentry *e, const char *dir,
   }
   if (!e->file || !*e->sha256)
     return 0;
-  char *path = e->file[0] == '/' ? strdup(e->file) : gf__join(dir, e->file);
+  char *path = e->file[0] == '/' ? strdup(e->file) : gf__path_join(dir, e->file);
   unsigned char sha[32];
   uint64_t bytes;
   int err = path ? gf_sha256_file(path, sha, &bytes) : GF_ENOMEM;
@@ -179,7 +179,7 @@ void gf__manifest_close(gf__manifest *m) {
 
 int gf__dir_lock(const char *dir, int *fd) {
   *fd = -1;
-  char *path = gf__join(dir, ".gemflow.lock");
+  char *path = gf__path_join(dir, ".gemflow.lock");
   int lfd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
   if (lfd < 0) {
     gf__diag_error("cannot lock %s: %s", dir,
@@ -414,14 +414,6 @@ static const char *gf__json_str(struct json_object *obj, const char *key) {
       !json_object_is_type(v, json_type_string))
     return NULL;
   return json_object_get_string(v);
-}
-
-static char *gf__join(const char *dir, const char *name) {
-  size_t n = strlen(dir) + strlen(name) + 2;
-  char *p = malloc(n);
-  if (p)
-    snprintf(p, n, "%s/%s", dir, name);
-  return p;
 }
 
 static void gf__sync_parent(const char *path) {

@@ -17,6 +17,7 @@
 
 #include "diag.h"
 #include "manifest.h"
+#include "path.h"
 
 /* What the merged file will say of one id (parallel to the mstate's
  * entries, in the order of first appearance). */
@@ -58,7 +59,6 @@ static char *gf__relpath(const char *from, const char *base,
                          const char *file);
 static size_t gf__split(char *path, char **parts);
 static char *gf__dir_of(const char *path);
-static char *gf__path_join(const char *dir, const char *name);
 static int gf__oom(void);
 
 int gf__cmd_merge_manifests(int argc, char **argv) {
@@ -457,14 +457,6 @@ static char *gf__dir_of(const char *path) {
   if (!slash)
     return strdup(".");
   return strndup(path, slash == path ? 1 : (size_t)(slash - path));
-}
-
-static char *gf__path_join(const char *dir, const char *name) {
-  size_t n = strlen(dir) + strlen(name) + 2;
-  char *p = malloc(n);
-  if (p)
-    snprintf(p, n, "%s/%s", dir, name);
-  return p;
 }
 
 static int gf__oom(void) {

@@ -36,7 +36,7 @@ Every fault the simulator can make, at every stage of the exchange where it
 can happen, run through the library against `gemflow-sim` over loopback
 TLS, with the retry policy on: 3 attempts in all, the first delay drawn
 from 0-20 ms and the bound doubling (full jitter, never earlier than the
-server's RetryInfo or Retry-After), an idle timeout of 10 s (500 ms for
+server's RetryInfo or Retry-After), an idle timeout of 10 s (3 s for
 the stalls, 1 s for the drip), each generation written to a file
 (`out_path`).
 

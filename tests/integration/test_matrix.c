@@ -466,7 +466,7 @@ static void test_stream_faults(void) {
 /* Time: a server that stops sending, and one that sends very slowly. */
 static void test_timing_faults(void) {
   static const mcase cases[] = {
-      {.fault = "stall (idle timeout 500 ms), once",
+      {.fault = "stall (idle timeout 3 s), once",
        .stage = "between",
        .prompt = "m-t1 [[fault:stall]] [[times:1]]",
        .want = GF_OK,
@@ -475,15 +475,15 @@ static void test_timing_faults(void) {
        .first = GF_ETIMEDOUT,
        .first_http = 200,
        .before = "t",
-       .idle_ms = 500,
+       .idle_ms = 3000, /* above the simulator's render time under ASan */
        .min_ms = 500},
-      {.fault = "stall (idle timeout 500 ms), always",
+      {.fault = "stall (idle timeout 3 s), always",
        .stage = "between",
        .prompt = "m-t2 [[fault:stall]]",
        .want = GF_ETIMEDOUT,
        .attempts = 3,
        .requests = 3,
-       .idle_ms = 500,
+       .idle_ms = 3000, /* above the simulator's render time under ASan */
        .min_ms = 1500,
        .msg = "idle"},
       /* never a second without a byte, but more than two in all */

@@ -10,9 +10,11 @@
  * each bounded by the whole attempt's deadline. */
 #include "conn/conn.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/buf.h"
 #include "common/queue.h"
@@ -674,19 +676,33 @@ static int eof_status(gf__conn *c) {
   return 0;
 }
 
+/* A reset that lands right behind data reaches libuv as a hang-up after a
+ * partial read, which it reports as an EOF: the socket's pending error
+ * tells a reset from a clean FIN. */
+static int reset_pending(gf__conn *c) {
+  uv_os_fd_t fd;
+  int err = 0;
+  socklen_t len = sizeof err;
+  return c->tcp && uv_fileno((uv_handle_t *)c->tcp, &fd) == 0 &&
+         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+         (err == ECONNRESET || err == EPIPE);
+}
+
 static void on_read_error(gf__conn *c, ssize_t nread) {
   if (c->state == ST_PROXY && nread == UV_EOF) {
     snprintf(c->msg, sizeof c->msg,
              "proxy %s closed the connection before answering CONNECT",
              c->proxy->name);
     end(c, GF_ECONNECT, c->msg);
+  } else if (nread == UV_EOF && reset_pending(c)) {
+    end(c, GF_ERESET, "connection reset by the server");
   } else if (nread == UV_EOF) {
     int err = eof_status(c);
     end(c, err, err == GF_ETLS ? "connection closed during the TLS handshake"
                 : err         ? "connection closed without TLS close_notify"
                               : NULL);
   } else if (nread == UV_ECONNRESET || nread == UV_EPIPE) {
-    end(c, GF_ERESET, NULL);
+    end(c, GF_ERESET, "connection reset by the server");
   } else {
     snprintf(c->msg, sizeof c->msg, "read from %s: %s", c->peer,
              uv_strerror((int)nread));

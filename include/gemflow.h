@@ -18,9 +18,16 @@
 extern "C" {
 #endif
 
+/* The one source of the version: CMake's project version, the library's
+ * gf_version(), the programs' --version and the User-Agent all read these
+ * three lines. */
 #define GF_VERSION_MAJOR 0
 #define GF_VERSION_MINOR 1
 #define GF_VERSION_PATCH 0
+#define GF_VERSION_HEX                                                         \
+  ((GF_VERSION_MAJOR << 16) | (GF_VERSION_MINOR << 8) | GF_VERSION_PATCH)
+/* "0.1.0": the library's version (which may differ from the header's a
+ * program was built with). */
 const char *gf_version(void);
 
 /* ---- errors ------------------------------------------------------------- */

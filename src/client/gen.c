@@ -273,11 +273,13 @@ static void on_connected(void *ud) {
   gf__trace(c, "* connected to %s%s%s", gf__conn_peer(g->conn),
             suite ? " with " : "", suite ? suite : "");
   /* identity: the body is parsed as it streams, a compressed one is not */
+  char agent[32];
+  snprintf(agent, sizeof agent, "gemflow/%s", gf_version());
   gf__http_header h[5] = {
       {"Content-Type", "application/json"},
       {"Accept", c->use_sse ? "text/event-stream" : "application/json"},
       {"Accept-Encoding", "identity"},
-      {"User-Agent", "gemflow/" "0.1.0"},
+      {"User-Agent", agent},
       {"x-goog-api-key", c->api_key},
   };
   size_t nh = c->key_in == GF_KEY_IN_HEADER && c->api_key ? 5 : 4;

@@ -27,4 +27,10 @@ const char *gf_err_name(int err) {
   return "unknown";
 }
 
-const char *gf_version(void) { return "0.1.0"; }
+#define GF__STR(x) #x
+#define GF__XSTR(x) GF__STR(x)
+
+const char *gf_version(void) {
+  return GF__XSTR(GF_VERSION_MAJOR) "." GF__XSTR(GF_VERSION_MINOR) "."
+      GF__XSTR(GF_VERSION_PATCH);
+}

@@ -94,6 +94,15 @@ static void test_buf_limit(void) {
   gf__buf_free(&b);
 }
 
+static void test_version(void) {
+  char want[32];
+  snprintf(want, sizeof want, "%d.%d.%d", GF_VERSION_MAJOR, GF_VERSION_MINOR,
+           GF_VERSION_PATCH);
+  CHECK_STR(gf_version(), want);
+  CHECK_INT(GF_VERSION_HEX, (GF_VERSION_MAJOR << 16) |
+                                (GF_VERSION_MINOR << 8) | GF_VERSION_PATCH);
+}
+
 static void test_err_names(void) {
   CHECK_STR(gf_err_name(GF_ETRUNCATED), "truncated");
   CHECK_STR(gf_err_name(GF_ERESET), "reset");
@@ -104,4 +113,5 @@ static void test_err_names(void) {
 
 TEST_MAIN(TEST(test_sha256_vectors), TEST(test_sha256_split),
           TEST(test_sha256_paths_agree),
-          TEST(test_buf_limit), TEST(test_err_names))
+          TEST(test_buf_limit), TEST(test_err_names),
+          TEST(test_version))

@@ -264,7 +264,8 @@ typedef struct gf_callbacks {
   void (*on_image_end)(gf_gen *g, const gf_image_info *info, void *ud);
   void (*on_usage)(gf_gen *g, const gf_usage *usage, void *ud);
   /* Exactly once. Pointers in res live until it returns. The gen is freed
-   * after it returns. */
+   * after it returns, unless gf_gen_options.keep_handle asked to keep it
+   * until gf_gen_release(). */
   void (*on_done)(gf_gen *g, const gf_result *res, void *ud);
   /* The discard event. An attempt failed with a transient fault and another
    * follows after failed->delay_s seconds: everything reported since
@@ -287,6 +288,11 @@ typedef struct gf_gen_options {
   /* With out_dir: an existing "<prefix>.<ext>" is replaced (atomically)
    * instead of a "-N" name being chosen. */
   int out_replace;
+  /* 1: the handle stays valid after on_done until the caller calls
+   * gf_gen_release(), so a caller holding it (a Cancel button) may call
+   * gf_cancel() or gf_gen_userdata() at any time. 0 (default): it is freed
+   * as on_done returns. */
+  int keep_handle;
 } gf_gen_options;
 
 void gf_gen_options_init(gf_gen_options *opts);
@@ -299,10 +305,14 @@ int gf_generate(gf_client *client, const gf_request *req,
                 const gf_gen_options *opts, const gf_callbacks *cbs, void *ud,
                 gf_gen **out);
 /* Cancels at any stage; on_done follows with GF_ECANCELED (possibly from
- * inside this call's loop iteration, never from inside this call). Ignored
- * after on_done. */
+ * inside this call's loop iteration, never from inside this call). After
+ * on_done it does nothing, but only a kept handle (keep_handle) may still
+ * be passed then. */
 void gf_cancel(gf_gen *g);
 void *gf_gen_userdata(const gf_gen *g);
+/* Gives back a kept handle (keep_handle): freed now if on_done has run,
+ * else as soon as it has. NULL and handles not kept are ignored. */
+void gf_gen_release(gf_gen *g);
 
 /* ---- retries -------------------------------------------------------------
  * A generation makes up to max_attempts attempts. Retried (transient):

@@ -84,6 +84,9 @@ struct gf_gen {
   int canceled;
   int sink_busy;          /* an fsync is running */
   int done;               /* on_done has run */
+  int keep_handle;        /* freed by gf_gen_release, not after on_done */
+  int released;           /* gf_gen_release came before on_done ended */
+  int in_done;            /* on_done is running */
   int result;             /* final status, in GF__PH_END */
   char msg[512];          /* the explanation of the result */
 };

@@ -60,14 +60,22 @@ static int build_request(gf_gen *g, const gf_request *req) {
   return rc;
 }
 
-static void gen_free(gf_gen *g) {
+/* Everything a generation holds but its struct: a kept handle is only
+ * the struct once on_done has run. */
+static void gen_drop(gf_gen *g) {
   gf__xch_free(g->xch);
+  g->xch = NULL;
   gf__sink_free(&g->sink);
   gf__buf_free(&g->body);
   if (g->target.data) /* it may hold the key */
     memset(g->target.data, 0, g->target.len);
   gf__buf_free(&g->target);
   free(g->retries);
+  g->retries = NULL;
+}
+
+static void gen_free(gf_gen *g) {
+  gen_drop(g);
   free(g);
 }
 
@@ -116,6 +124,7 @@ int gf_generate(gf_client *c, const gf_request *req,
   gf_gen *g = gen_new(c, &o, cbs, ud);
   if (!g)
     return GF_ENOMEM;
+  g->keep_handle = o.keep_handle != 0;
   int rc = build_request(g, req);
   g->t0 = uv_hrtime();
   if (!rc)
@@ -140,6 +149,14 @@ void gf_cancel(gf_gen *g) {
 }
 
 void *gf_gen_userdata(const gf_gen *g) { return g->ud; }
+
+void gf_gen_release(gf_gen *g) {
+  if (!g || !g->keep_handle || g->released)
+    return;
+  g->released = 1;
+  if (g->done && !g->in_done) /* from on_done: freed as it returns */
+    gen_free(g);
+}
 
 static double gen_ms(const gf_gen *g) {
   return (double)(uv_hrtime() - g->t0) / 1e6;
@@ -581,8 +598,13 @@ static void maybe_done(gf_gen *g) {
   fill_result(g, &r);
   gf_client *c = g->client;
   gf__client_remove(c, g); /* gf_client_free from on_done must not cancel it */
+  g->in_done = 1;
   if (g->cbs.on_done)
     g->cbs.on_done(g, &r, g->ud);
-  gen_free(g);
+  g->in_done = 0;
+  if (!g->keep_handle || g->released)
+    gen_free(g);
+  else
+    gen_drop(g);
   gf__client_unref(c); /* only now: on_done may have called gf_client_free */
 }

@@ -20,7 +20,7 @@
 
 static int gf__batch_prepare(gf__batch *b);
 static int gf__batch_open_dir(gf__batch *b);
-static void gf__batch_resume(gf__batch *b);
+static int gf__batch_resume(gf__batch *b);
 static void gf__batch_plan(const gf__batch *b, FILE *f);
 static void gf__batch_summary(const gf__batch *b);
 static void gf__batch_json(const gf__batch *b);
@@ -114,7 +114,7 @@ static int gf__batch_prepare(gf__batch *b) {
   if (!rc)
     rc = gf__batch_open_dir(b);
   if (!rc)
-    gf__batch_resume(b);
+    rc = gf__batch_resume(b);
   return rc;
 }
 
@@ -189,37 +189,43 @@ static int gf__batch_open_dir(gf__batch *b) {
 }
 
 /* Marks the items an earlier run finished, and opens the manifest for the
- * lines of this one. */
-static void gf__batch_resume(gf__batch *b) {
+ * lines of this one. A manifest that cannot be read or opened stops the
+ * batch before anything is sent: running blind would pay again for what
+ * is done, or lose the record of what is paid. 0, or 1 after saying why. */
+static int gf__batch_resume(gf__batch *b) {
   char *path = gf__path_join(b->dir, "manifest.jsonl");
+  if (!path) {
+    gf__diag_error("out of memory");
+    return 1;
+  }
   gf__mstate st;
   memset(&st, 0, sizeof st);
-  int repaired = 0;
-  if (!path)
-    return;
-  if (!b->o->no_resume && access(path, F_OK) == 0 &&
-      gf__manifest_load(path, &st, &repaired) == 0) {
-    if (repaired && !b->o->quiet)
-      gf__diag_error("the manifest's last line was torn (an interrupted "
-                     "run): ignored and repaired");
-    for (size_t i = 0; i < b->n; i++) {
-      gf__bitem *bi = &b->v[i];
-      const gf__mentry *e = gf__mstate_find(&st, bi->it->id);
-      int changed = 0;
-      if (e && gf__mentry_done(e, b->dir, bi->prompt_sha, &changed)) {
-        bi->state = GF__B_SKIPPED;
-        b->skipped++;
-      } else if (changed) {
-        gf__diag_error("warning: %s: the inputs changed since it was made: "
-                       "generating it again", bi->it->id);
-      }
+  int repaired = 0, rc = 0;
+  if (!b->o->no_resume && access(path, F_OK) == 0)
+    rc = gf__manifest_load(path, &st, &repaired);
+  if (!rc && repaired && !b->o->quiet)
+    gf__diag_error("the manifest's last line was torn (an interrupted "
+                   "run): ignored and repaired");
+  for (size_t i = 0; !rc && i < b->n; i++) {
+    gf__bitem *bi = &b->v[i];
+    const gf__mentry *e = gf__mstate_find(&st, bi->it->id);
+    int changed = 0;
+    if (e && gf__mentry_done(e, b->dir, bi->prompt_sha, &changed)) {
+      bi->state = GF__B_SKIPPED;
+      b->skipped++;
+    } else if (changed) {
+      gf__diag_error("warning: %s: the inputs changed since it was made: "
+                     "generating it again", bi->it->id);
     }
   }
   gf__mstate_free(&st);
   b->to_run = b->n - b->skipped;
-  if (!b->o->dry_run && gf__manifest_open(&b->man, path) != 0)
+  if (!rc && !b->o->dry_run && gf__manifest_open(&b->man, path) != 0) {
     b->man.fd = -1;
+    rc = 1;
+  }
   free(path);
+  return rc;
 }
 
 static void gf__batch_free(gf__batch *b) {

@@ -225,6 +225,14 @@ bad_line "missing ref" '{"id":"y","prompt":"p","refs":["nope.png"]}' "nope.png"
 bad_line "unknown key" '{"id":"y","prompt":"p","aspect":"1:1"}' "aspect"
 bad_line "out escapes" '{"id":"y","prompt":"p","out":"../up.png"}' "out"
 
+# ---- a manifest that cannot be read stops the batch before any request -------
+mkdir -p "$WORK/obadman/manifest.jsonl"
+before=$(requests)
+batch -o "$WORK/obadman" "$WORK/one.jsonl"
+check "unreadable manifest: exit 1" rc_is 1
+check "unreadable manifest: says so" err_has "manifest.jsonl"
+check "unreadable manifest: nothing sent" test "$(requests)" -eq "$before"
+
 # ---- --dry-run sends nothing ---------------------------------------------------
 before=$(requests)
 set +e

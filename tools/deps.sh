@@ -6,7 +6,7 @@
 # tests fail, saying so).
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config libuv1-dev libmbedtls-dev
-      libjson-c-dev node-llhttp zlib1g-dev python3)
+      libjson-c-dev libc-ares-dev node-llhttp zlib1g-dev python3)
 [ "${GF_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$GF_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,9 +2,10 @@
  * the addresses' TCP connects, tunnel through a proxy if there is one,
  * TLS, read and write.
  *
- * Handles are counted: the conn is freed only when the resolver request,
- * every TCP handle it opened (each racing attempt's) and the timer have all
- * called back, so a close at any stage is safe. One timer serves every
+ * Handles are counted: the conn is freed only when every TCP handle it
+ * opened (each racing attempt's) and the timer have all called back, so a
+ * close at any stage is safe. The resolver (conn/resolve.h) is canceled at
+ * once by a close or an end: it needs no waiting for. One timer serves every
  * stage: the resolver's timeout; while connecting, the earliest of the
  * attempts' timeouts and the next attempt's start; then the idle timeout;
  * each bounded by the whole attempt's deadline. */
@@ -18,6 +19,7 @@
 
 #include "common/buf.h"
 #include "common/queue.h"
+#include "conn/resolve.h"
 #include "gemflow.h"
 
 enum { ST_RESOLVING, ST_CONNECTING, ST_PROXY, ST_HANDSHAKE, ST_OPEN, ST_ENDED };
@@ -61,8 +63,7 @@ struct gf__conn {
   int closing;
   int pending;  /* handles and requests still to call back */
   int stopped;  /* on_data asked to stop */
-  int resolving; /* the resolver request has not called back yet */
-  uv_getaddrinfo_t gai;
+  gf__resolve *res; /* the running lookup, if any */
   struct sockaddr_storage *addrs; /* in the order they are tried */
   unsigned char *astate;          /* A_* per address */
   size_t naddrs;
@@ -89,6 +90,7 @@ typedef struct wreq {
 } wreq;
 
 static void start_resolve(gf__conn *c);
+static void stop_resolve(gf__conn *c);
 static void end(gf__conn *c, int err, const char *msg);
 static void release(gf__conn *c);
 
@@ -138,8 +140,7 @@ int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
 void gf__conn_close(gf__conn *c) {
   if (c->closing)
     return;
-  if (c->resolving)
-    uv_cancel((uv_req_t *)&c->gai); /* its callback still comes */
+  stop_resolve(c);
   c->closing = 1;
   c->state = ST_ENDED;
   release(c);
@@ -202,8 +203,7 @@ static void close_tcp(gf__conn *c) {
   }
 }
 
-/* Starts closing what can be closed now; the resolver, if still running,
- * drops its reference from its own callback. */
+/* Starts closing what can be closed now. */
 static void release(gf__conn *c) {
   close_tcp(c);
   drop_tries(c, A_DONE);
@@ -216,6 +216,7 @@ static void end(gf__conn *c, int err, const char *msg) {
   if (c->state == ST_ENDED || c->closing)
     return;
   c->state = ST_ENDED;
+  stop_resolve(c);
   uv_timer_stop(&c->timer);
   drop_tries(c, A_DONE);
   if (c->tcp)
@@ -281,45 +282,35 @@ static int alloc_addrs(gf__conn *c, size_t n) {
   return 0;
 }
 
-static int take_addrinfo(gf__conn *c, const struct addrinfo *res) {
-  size_t n = 0;
-  for (const struct addrinfo *ai = res; ai; ai = ai->ai_next)
-    n += (ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
-         ai->ai_addrlen <= sizeof(struct sockaddr_storage);
-  if (n == 0)
-    return GF_EDNS;
-  int rc = alloc_addrs(c, n);
-  if (rc)
-    return rc;
-  size_t i = 0;
-  for (const struct addrinfo *ai = res; ai && i < c->naddrs; ai = ai->ai_next)
-    if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
-        ai->ai_addrlen <= sizeof(struct sockaddr_storage))
-      memcpy(&c->addrs[i++], ai->ai_addr, ai->ai_addrlen);
-  gf__addrs_interleave(c->addrs, c->naddrs);
-  return 0;
-}
-
-static void on_resolved(uv_getaddrinfo_t *req, int status,
-                        struct addrinfo *res) {
-  gf__conn *c = req->data;
-  c->resolving = 0;
-  int live = !c->closing && c->state == ST_RESOLVING;
-  int rc = live && status == 0 && res ? take_addrinfo(c, res) : 0;
-  if (res)
-    uv_freeaddrinfo(res);
-  unref(c); /* the reference this request held; frees c when closing */
-  if (!live)
-    return; /* closed, or timed out meanwhile */
-  if (status < 0 || !res || rc == GF_EDNS) {
-    snprintf(c->msg, sizeof c->msg, "cannot resolve %s%s: %s",
-             c->proxy ? "the proxy's host " : "", c->dial_host,
-             status < 0 ? uv_strerror(status) : "no IPv4 or IPv6 address");
+static void on_resolved(void *ud, int status,
+                        const struct sockaddr_storage *addrs, size_t n) {
+  gf__conn *c = ud;
+  c->res = NULL; /* it frees itself */
+  int rc = status;
+  if (!rc) {
+    rc = alloc_addrs(c, n);
+    if (!rc) {
+      memcpy(c->addrs, addrs, c->naddrs * sizeof *c->addrs);
+      gf__addrs_interleave(c->addrs, c->naddrs);
+    }
+  }
+  if (rc == GF_EDNS) {
+    snprintf(c->msg, sizeof c->msg, "cannot resolve %s%s: no IPv4 or IPv6 "
+             "address found", c->proxy ? "the proxy's host " : "",
+             c->dial_host);
     end(c, GF_EDNS, c->msg);
   } else if (rc) {
     end(c, rc, NULL);
   } else {
     begin_race(c);
+  }
+}
+
+/* A running lookup is abandoned: no callback, nothing to wait for. */
+static void stop_resolve(gf__conn *c) {
+  if (c->res) {
+    gf__resolve_cancel(c->res);
+    c->res = NULL;
   }
 }
 
@@ -337,27 +328,16 @@ static void start_resolve(gf__conn *c) {
     begin_race(c);
     return;
   }
-  struct addrinfo hints;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_protocol = IPPROTO_TCP;
-  if (c->proxy ? c->proxy->url.host_is_ip : c->url->host_is_ip)
-    hints.ai_flags = AI_NUMERICHOST;
-  char port[8];
-  snprintf(port, sizeof port, "%d", c->dial_port);
-  c->gai.data = c;
+  /* an IP literal resolves without a lookup */
   arm_timer(c, c->connect_timeout_ms);
-  c->pending++;
-  c->resolving = 1;
-  int rc = uv_getaddrinfo(c->loop, &c->gai, on_resolved, c->dial_host, port,
-                          &hints);
-  if (rc < 0) {
-    c->pending--;
-    c->resolving = 0;
-    snprintf(c->msg, sizeof c->msg, "cannot resolve %s: %s", c->dial_host,
-             uv_strerror(rc));
-    end(c, GF_EDNS, c->msg);
+  int rc = gf__resolve_start(&c->res, c->loop, c->dial_host, c->dial_port,
+                             on_resolved, c);
+  if (rc) {
+    c->res = NULL;
+    snprintf(c->msg, sizeof c->msg, "cannot resolve %s%s: %s",
+             c->proxy ? "the proxy's host " : "", c->dial_host,
+             rc == GF_ENOMEM ? "out of memory" : "the resolver cannot start");
+    end(c, rc, c->msg);
   }
 }
 

@@ -546,6 +546,53 @@ static void test_proxy_basic_auth(void) {
   tp_stop(&t);
 }
 
+/* ---- a cancel while the name is being resolved -------------------------- */
+
+/* A cancel, and a gf_client_free, right after gf_generate against a name
+ * (the conn is resolving it, on c-ares): on_done once with GF_ECANCELED,
+ * the loop ends at once with no handle left. A lookup that hangs cannot be
+ * made through the public API (c-ares 1.18 takes its servers from
+ * resolv.conf only, no environment variable names another): the cancel of
+ * a lookup that never gets an answer is tests/conn/test_resolve.c's. */
+static void test_cancel_during_dns(void) {
+  char url[128];
+  snprintf(url, sizeof url, "https://localhost:%d", sim.port);
+  for (int free_client = 0; free_client < 2; free_client++) {
+    nrec r;
+    memset(&r, 0, sizeof r);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    gf_client_options co;
+    gf_client_options_init(&co);
+    co.base_url = url;
+    co.ca_file = sim.ca;
+    co.api_key = "test-key-0123456789";
+    co.max_attempts = 1;
+    gf_client *c;
+    CHECK_INT(gf_client_new(&loop, &co, &c), 0);
+    gf_callbacks cbs = {0};
+    cbs.on_done = n_done;
+    gf_request *req = it_req("dns", NULL, NULL);
+    gf_gen *g;
+    CHECK_INT(gf_generate(c, req, NULL, &cbs, &r, &g), 0);
+    gf_request_free(req);
+    uint64_t t0 = uv_hrtime();
+    if (free_client) {
+      gf_client_free(c);
+    } else {
+      gf_cancel(g);
+      uv_run(&loop, UV_RUN_DEFAULT);
+      gf_client_free(c);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uint64_t ms = (uv_hrtime() - t0) / 1000000;
+    CHECK_INT(r.done, 1);
+    CHECK_INT(r.status, GF_ECANCELED);
+    CHECK(ms < 100);
+    CHECK_INT(uv_loop_close(&loop), 0);
+  }
+}
+
 int main(int argc, char **argv) {
   unsetenv("SSL_CERT_FILE");
   it_sim_start(&sim, NULL); /* 127.0.0.1 and ::1, one port */
@@ -556,7 +603,8 @@ int main(int argc, char **argv) {
       TEST(test_pin_tls_stalled_first), TEST(test_pin_all_stalled),
       TEST(test_pin_v6_first),      TEST(test_bad_options),
       TEST(test_proxy_tunnel),      TEST(test_no_proxy),
-      TEST(test_proxy_refuses),     TEST(test_proxy_basic_auth)};
+      TEST(test_proxy_refuses),     TEST(test_proxy_basic_auth),
+      TEST(test_cancel_during_dns)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   it_sim_stop(&sim);
   return rc;

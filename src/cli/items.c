@@ -6,17 +6,16 @@
 #include "items.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "diag.h"
+#include "request.h"
 #include "shard.h"
 
 /* Where each id or out was first seen: open addressing, keys owned. */
@@ -692,44 +691,16 @@ static int gf__fault(gf__loader *L, int *err, int code, gf__part part,
 /* The same words as `gemflow generate` uses for -a and -s. */
 static void gf__bad_value(gf__loader *L, const char *what, const char *value,
                           const gf__item_defaults *d) {
-  const char *model = d->model ? d->model : GF_DEFAULT_MODEL;
-  const char *valid = strcmp(what, "size") == 0 ? gf_model_sizes(model)
-                                                : gf_model_aspects(model);
-  char clip[96];
-  value = gf__clip(value, clip);
-  if (d->passthrough) /* even unchecked, a value must fit in the request */
-    gf__line_error(L, "invalid %s '%s'", what, value);
-  else if (!valid)
-    gf__line_error(L, "model %s has no table of valid values: cannot check "
-                      "%s '%s' (--passthrough sends it as is)",
-                   model, what, value);
-  else
-    gf__line_error(L, "invalid %s '%s' for %s; valid: %s (--passthrough "
-                      "sends other values as is)",
-                   what, value, model, valid);
+  char clip[96], m[GF__EXPLAIN_MAX];
+  gf__explain_value(m, sizeof m, what, gf__clip(value, clip), d->model,
+                    d->passthrough);
+  gf__line_error(L, "%s", m);
 }
 
 static void gf__bad_ref(gf__loader *L, int code, const char *path) {
-  if (code == GF_EUNSUPPORTED) {
-    gf__line_error(L, "reference %s: not a png, jpeg, webp, heic or heif "
-                      "image",
-                   path);
-    return;
-  }
-  if (code != GF_EIO) {
-    gf__line_error(L, "reference %s: %s", path, gf_strerror(code));
-    return;
-  }
-  /* The library says only "could not read": find out why for the user. */
-  struct stat st;
-  int fd = open(path, O_RDONLY);
-  const char *why = fd < 0 ? strerror(errno)
-                    : (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-                        ? "is a directory"
-                        : gf_strerror(code);
-  if (fd >= 0)
-    close(fd);
-  gf__line_error(L, "cannot read reference %s: %s", path, why);
+  char m[GF__EXPLAIN_MAX];
+  gf__explain_ref(m, sizeof m, code, path);
+  gf__line_error(L, "%s", m);
 }
 
 /* ---- messages ------------------------------------------------------------ */

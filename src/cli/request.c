@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,8 +15,7 @@
 static int gf__set_basics(gf_request *req, const gf__cli_opts *o);
 static int gf__set_checked(gf_request *req, const gf__cli_opts *o,
                            const char *what, const char *value,
-                           int (*set)(gf_request *, const char *),
-                           const char *(*table)(const char *));
+                           int (*set)(gf_request *, const char *));
 static int gf__add_ref(gf_request *req, const char *path);
 
 int gf__request_build(const gf__cli_opts *o, gf_request **out) {
@@ -30,10 +30,9 @@ int gf__request_build(const gf__cli_opts *o, gf_request **out) {
   gf_request_set_search(req, o->search);
   if (!rc)
     rc = gf__set_checked(req, o, "aspect ratio", o->aspect,
-                         gf_request_set_aspect, gf_model_aspects);
+                         gf_request_set_aspect);
   if (!rc)
-    rc = gf__set_checked(req, o, "size", o->size, gf_request_set_size,
-                         gf_model_sizes);
+    rc = gf__set_checked(req, o, "size", o->size, gf_request_set_size);
   for (int i = 0; !rc && i < o->nrefs; i++)
     rc = gf__add_ref(req, o->refs[i]);
   if (rc) {
@@ -67,8 +66,7 @@ static int gf__set_basics(gf_request *req, const gf__cli_opts *o) {
 
 static int gf__set_checked(gf_request *req, const gf__cli_opts *o,
                            const char *what, const char *value,
-                           int (*set)(gf_request *, const char *),
-                           const char *(*table)(const char *)) {
+                           int (*set)(gf_request *, const char *)) {
   if (!value)
     return 0;
   int err = set(req, value);
@@ -78,17 +76,9 @@ static int gf__set_checked(gf_request *req, const gf__cli_opts *o,
     gf__diag_error("out of memory");
     return 1;
   }
-  const char *model = o->model ? o->model : GF_DEFAULT_MODEL;
-  if (o->passthrough) /* even unchecked, a value must fit in the request */
-    return gf__usage_error("invalid %s '%s'", what, value);
-  const char *valid = table(model);
-  if (!valid)
-    return gf__usage_error("model %s has no table of valid values: cannot "
-                           "check %s '%s' (--passthrough sends it as is)",
-                           model, what, value);
-  return gf__usage_error("invalid %s '%s' for %s; valid: %s (--passthrough "
-                         "sends other values as is)",
-                         what, value, model, valid);
+  char m[GF__EXPLAIN_MAX];
+  gf__explain_value(m, sizeof m, what, value, o->model, o->passthrough);
+  return gf__usage_error("%s", m);
 }
 
 static int gf__add_ref(gf_request *req, const char *path) {
@@ -99,21 +89,45 @@ static int gf__add_ref(gf_request *req, const char *path) {
     gf__diag_error("out of memory");
     return 1;
   }
-  if (err == GF_EUNSUPPORTED)
-    return gf__usage_error("reference %s: not a png, jpeg, webp, heic or "
-                           "heif image",
-                           path);
-  if (err == GF_EIO) {
-    /* The library says only "could not read": find out why for the user. */
-    struct stat st;
-    int fd = open(path, O_RDONLY);
-    const char *why = fd < 0 ? strerror(errno)
-                      : (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-                          ? "is a directory"
-                          : gf_strerror(err);
-    if (fd >= 0)
-      close(fd);
-    return gf__usage_error("cannot read reference %s: %s", path, why);
+  char m[GF__EXPLAIN_MAX];
+  gf__explain_ref(m, sizeof m, err, path);
+  return gf__usage_error("%s", m);
+}
+
+void gf__explain_value(char *out, size_t cap, const char *what,
+                       const char *value, const char *model, int passthrough) {
+  if (!model)
+    model = GF_DEFAULT_MODEL;
+  const char *valid = strcmp(what, "size") == 0 ? gf_model_sizes(model)
+                                                : gf_model_aspects(model);
+  if (passthrough) /* even unchecked, a value must fit in the request */
+    snprintf(out, cap, "invalid %s '%s'", what, value);
+  else if (!valid)
+    snprintf(out, cap, "model %s has no table of valid values: cannot check "
+             "%s '%s' (--passthrough sends it as is)", model, what, value);
+  else
+    snprintf(out, cap, "invalid %s '%s' for %s; valid: %s (--passthrough "
+             "sends other values as is)", what, value, model, valid);
+}
+
+void gf__explain_ref(char *out, size_t cap, int code, const char *path) {
+  if (code == GF_EUNSUPPORTED) {
+    snprintf(out, cap, "reference %s: not a png, jpeg, webp, heic or heif "
+             "image", path);
+    return;
   }
-  return gf__usage_error("reference %s: %s", path, gf_strerror(err));
+  if (code != GF_EIO) {
+    snprintf(out, cap, "reference %s: %s", path, gf_strerror(code));
+    return;
+  }
+  /* The library says only "could not read": find out why for the user. */
+  struct stat st;
+  int fd = open(path, O_RDONLY);
+  const char *why = fd < 0 ? strerror(errno)
+                    : (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+                        ? "is a directory"
+                        : gf_strerror(code);
+  if (fd >= 0)
+    close(fd);
+  snprintf(out, cap, "cannot read reference %s: %s", path, why);
 }

@@ -15,6 +15,7 @@ typedef struct bench {
   gf_client *client;
   const char *size, *out_dir;
   int total, started, done, ok, limit;
+  int resumed; /* TLS handshakes that resumed a session (the rest: full) */
   uint64_t bytes;
   uint64_t t0;
 } bench;
@@ -27,6 +28,7 @@ static void on_done(gf_gen *g, const gf_result *r, void *ud) {
   if (r->status == GF_OK) {
     b->ok++;
     b->bytes += r->bytes;
+    b->resumed += r->tls_resumed;
   } else if (b->done - b->ok <= 5) {
     fprintf(stderr, "gf_many: %s: %s\n", gf_err_name(r->status),
             r->message ? r->message : gf_strerror(r->status));
@@ -35,7 +37,8 @@ static void on_done(gf_gen *g, const gf_result *r, void *ud) {
 }
 
 static void start_more(bench *b) {
-  static const gf_callbacks cbs = {.on_done = on_done};
+  static const gf_callbacks cbs = {.struct_size = sizeof(gf_callbacks),
+                                   .on_done = on_done};
   while (b->started < b->total && b->started - b->done < b->limit) {
     gf_request *req = gf_request_new();
     char prompt[64];
@@ -84,8 +87,10 @@ int main(int argc, char **argv) {
   start_more(&b);
   uv_run(loop, UV_RUN_DEFAULT);
   double s = (double)(uv_hrtime() - b.t0) / 1e9;
-  printf("generations=%d ok=%d bytes=%llu wall_s=%.2f MB_per_s=%.1f\n", b.total,
-         b.ok, (unsigned long long)b.bytes, s, (double)b.bytes / 1e6 / s);
+  printf("generations=%d ok=%d bytes=%llu wall_s=%.2f MB_per_s=%.1f "
+         "tls_full=%d tls_resumed=%d\n",
+         b.total, b.ok, (unsigned long long)b.bytes, s,
+         (double)b.bytes / 1e6 / s, b.ok - b.resumed, b.resumed);
   gf_client_free(b.client);
   uv_run(loop, UV_RUN_DEFAULT);
   uv_loop_close(loop);

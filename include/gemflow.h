@@ -7,6 +7,33 @@
  * Errors are negative GF_E* codes; gf_strerror() and gf_err_name() describe
  * them. No function prints anything. The API key never appears in any string
  * the library returns.
+ *
+ * Threads: everything runs on the thread that runs the client's loop. Call
+ * every function of a client, its generations and its requests from that
+ * thread only (gf_request_*, gf_chat_* on objects no generation uses, and
+ * the pure functions gf_strerror, gf_err_name, gf_version*, gf_model_*,
+ * gf_sniff_mime, gf_hex_sha256, gf_sha256_file may be called from any
+ * thread). Two clients on two loops in two threads share nothing.
+ *
+ * Inside a callback every function is allowed, with the generation it is
+ * about included: gf_cancel, gf_gen_pause/resume, gf_generate (a new
+ * generation), gf_client_close. Callbacks never run from inside a call the
+ * caller made: always from the loop.
+ *
+ * Signals: as with libuv, the program should ignore SIGPIPE; the library
+ * installs no handler and reads no environment but SSL_CERT_FILE.
+ *
+ * Lifetimes: a pointer handed to a callback (text, image bytes, info,
+ * usage, result and everything it points to) is valid until that callback
+ * returns; copy what is needed later. Strings passed to the library are
+ * copied unless said otherwise.
+ *
+ * ABI: structs the caller fills (gf_client_options, gf_gen_options,
+ * gf_callbacks) begin with struct_size, set by their _init function; the
+ * library reads only the fields that size covers, so a program built
+ * against an older header keeps working with a newer 0.x library. Structs
+ * the library fills (gf_result, gf_usage, gf_timings, gf_image_info,
+ * gf_attempt) only ever grow at their end. See docs/API.md.
  */
 #ifndef GEMFLOW_H
 #define GEMFLOW_H
@@ -18,6 +45,13 @@
 extern "C" {
 #endif
 
+/* The library's entry points; everything else in libgemflow is hidden. */
+#if defined(__GNUC__) || defined(__clang__)
+#define GF_EXTERN __attribute__((visibility("default")))
+#else
+#define GF_EXTERN
+#endif
+
 /* The one source of the version: CMake's project version, the library's
  * gf_version(), the programs' --version and the User-Agent all read these
  * three lines. */
@@ -26,9 +60,10 @@ extern "C" {
 #define GF_VERSION_PATCH 0
 #define GF_VERSION_HEX                                                         \
   ((GF_VERSION_MAJOR << 16) | (GF_VERSION_MINOR << 8) | GF_VERSION_PATCH)
-/* "0.1.0": the library's version (which may differ from the header's a
- * program was built with). */
-const char *gf_version(void);
+/* The library's version (which may differ from the header's a program was
+ * built with): as GF_VERSION_HEX, and as "0.1.0". */
+GF_EXTERN unsigned gf_version(void);
+GF_EXTERN const char *gf_version_string(void);
 
 /* ---- errors ------------------------------------------------------------- */
 #define GF_ERRNO_MAP(X)                                                        \
@@ -69,9 +104,9 @@ typedef enum gf_errno {
 } gf_errno;
 
 /* A sentence for the code ("connection reset by peer"); never NULL. */
-const char *gf_strerror(int err);
+GF_EXTERN const char *gf_strerror(int err);
 /* A stable lower-case identifier ("reset", "truncated"); never NULL. */
-const char *gf_err_name(int err);
+GF_EXTERN const char *gf_err_name(int err);
 
 /* ---- request ------------------------------------------------------------ */
 typedef struct gf_request gf_request;
@@ -84,31 +119,60 @@ enum gf_modalities { GF_MOD_IMAGE = 1, GF_MOD_TEXT_IMAGE = 3 };
 #define GF_REDACT_MIN 8
 #define GF_MAX_REFS 14
 
-gf_request *gf_request_new(void);
-void gf_request_free(gf_request *req);
+GF_EXTERN gf_request *gf_request_new(void);
+GF_EXTERN void gf_request_free(gf_request *req);
 /* Each setter copies its argument. NULL model means GF_DEFAULT_MODEL. */
-int gf_request_set_model(gf_request *req, const char *model);
-int gf_request_set_prompt(gf_request *req, const char *text);
+GF_EXTERN int gf_request_set_model(gf_request *req, const char *model);
+GF_EXTERN int gf_request_set_prompt(gf_request *req, const char *text);
 /* Checked against the model's table (GF_EINVAL when not in it) unless
  * gf_request_set_passthrough(req, 1) lets unknown values through for newer
  * models. NULL leaves the field out of the request. */
-int gf_request_set_aspect(gf_request *req, const char *ratio);
-int gf_request_set_size(gf_request *req, const char *size);
-void gf_request_set_passthrough(gf_request *req, int on);
-int gf_request_set_modalities(gf_request *req, int modalities);
-void gf_request_set_search(gf_request *req, int on);
+GF_EXTERN int gf_request_set_aspect(gf_request *req, const char *ratio);
+GF_EXTERN int gf_request_set_size(gf_request *req, const char *size);
+GF_EXTERN void gf_request_set_passthrough(gf_request *req, int on);
+GF_EXTERN int gf_request_set_modalities(gf_request *req, int modalities);
+GF_EXTERN void gf_request_set_search(gf_request *req, int on);
 /* A reference image. mime NULL: told from the magic bytes (png, jpeg, webp,
  * heic, heif), GF_EUNSUPPORTED if none matches. At most GF_MAX_REFS. */
-int gf_request_add_ref(gf_request *req, const void *data, size_t len,
+GF_EXTERN int gf_request_add_ref(gf_request *req, const void *data, size_t len,
                        const char *mime);
 /* Reads the file; GF_EIO when it cannot, GF_EUNSUPPORTED for other types. */
-int gf_request_add_ref_file(gf_request *req, const char *path);
+GF_EXTERN int gf_request_add_ref_file(gf_request *req, const char *path);
 /* The model's valid values, space separated ("1:1 2:3 ..."), NULL if the
  * model is unknown. */
-const char *gf_model_aspects(const char *model);
-const char *gf_model_sizes(const char *model);
+GF_EXTERN const char *gf_model_aspects(const char *model);
+GF_EXTERN const char *gf_model_sizes(const char *model);
 /* The mime type the magic bytes say, or NULL. */
-const char *gf_sniff_mime(const void *data, size_t len);
+GF_EXTERN const char *gf_sniff_mime(const void *data, size_t len);
+
+/* ---- multi-turn editing --------------------------------------------------
+ * The service edits conversationally: each turn sends the turns before it,
+ * the model's parts back unchanged with their thoughtSignature, or the
+ * service refuses the turn. A gf_chat keeps them: pass it in
+ * gf_gen_options.chat and the generation sends the chat's history followed
+ * by its request as the next user turn (the request's model, ratio, size
+ * and options apply to that turn). When the generation succeeds, its user
+ * turn (prompt and reference images) and the model's turn (every part that
+ * is not a thought, every part with a signature: texts, the image with its
+ * bytes) are appended to the chat before on_done; a failed or canceled one
+ * leaves the chat as it was. One generation at a time per chat (another
+ * gf_generate with it: GF_EINVAL); the chat must outlive the generation. */
+typedef struct gf_chat gf_chat;
+
+GF_EXTERN gf_chat *gf_chat_new(void);
+GF_EXTERN void gf_chat_free(gf_chat *chat);
+/* Completed turns: user turns answered by the model. */
+GF_EXTERN int gf_chat_turns(const gf_chat *chat);
+/* The chat as JSON text, to continue it in another process: images the
+ * file sink saved are referenced by path and sha256, others inlined in
+ * base64. NULL on ENOMEM. Free it with gf_free(). */
+GF_EXTERN char *gf_chat_to_json(const gf_chat *chat);
+/* A chat from gf_chat_to_json's text (len bytes, no NUL needed). GF_EJSON
+ * when it is not one, GF_EIO when a referenced image cannot be read,
+ * GF_EINVAL when its contents no longer match the recorded sha256. */
+GF_EXTERN int gf_chat_from_json(const char *json, size_t len, gf_chat **out);
+/* Frees memory the library returned (gf_chat_to_json). */
+GF_EXTERN void gf_free(void *p);
 
 /* ---- client ------------------------------------------------------------- */
 typedef struct gf_client gf_client;
@@ -122,10 +186,10 @@ enum gf_key_in { GF_KEY_IN_AUTO = -1, GF_KEY_IN_QUERY = 0, GF_KEY_IN_HEADER = 1 
  *   "anyfast" (the default): https://www.anyfast.ai, the key in ?key=
  *   "google": https://generativelanguage.googleapis.com, x-goog-api-key
  * The base URL of a service, or NULL for a name that is not one. */
-const char *gf_service_base_url(const char *service);
+GF_EXTERN const char *gf_service_base_url(const char *service);
 /* 1 when the base URL's host is this machine's loopback (127.0.0.0/8,
  * ::1, localhost), 0 otherwise or when it is not a valid base URL. */
-int gf_url_is_loopback(const char *base_url);
+GF_EXTERN int gf_url_is_loopback(const char *base_url);
 
 typedef struct gf_client_options {
   size_t struct_size;    /* set by gf_client_options_init() */
@@ -144,13 +208,17 @@ typedef struct gf_client_options {
    * response head; the service may think for 50-120 s at 4K. */
   uint64_t idle_timeout_ms;    /* default 300000 */
   /* Limits on what a server can make us hold; an exceeded limit fails the
-   * attempt with GF_ETOOBIG (not retried). Fixed ones: 16 KiB per response
-   * header, 128 headers, 8 interim (1xx) responses, JSON nesting 32, 64 KiB
-   * of an error body or of raw lines, 64 MiB per reference image file. */
+   * attempt with GF_ETOOBIG (not retried). More at the end of the struct
+   * (max_image_bytes, max_header_bytes, ...). Fixed ones: 8 interim (1xx)
+   * responses, 64 KiB of an error body or of raw lines, 64 MiB per
+   * reference image file (gf_request_add_ref_file). Thought and model text
+   * is never accumulated: each part is handed to on_thought / on_text and
+   * dropped (a chat keeps the parts it must send back), so it is bounded
+   * by max_event_bytes per event. */
   size_t max_event_bytes; /* a non-image event; default 4 MiB */
   /* Called for request and response lines when set (verbose output); the
    * text never contains the key. */
-  void (*on_trace)(void *ud, const char *line);
+  void (*on_trace)(const char *line, void *ud);
   void *trace_ud;
   /* The retry policy (see "Retries" below). */
   int max_attempts;            /* attempts in all, the first included;
@@ -193,15 +261,37 @@ typedef struct gf_client_options {
    * subdomains (a leading dot ignored), an IP address or a CIDR range;
    * "*" matches every host. NULL: none. */
   const char *no_proxy;
+  /* More limits (0: the default). One response header, name and value:
+   * default 16 KiB. Headers per response: default 128. JSON nesting in one
+   * response object: default 32, at most 64 (more: GF_EINVAL). The request
+   * body (the prompt, reference images in base64, a chat's turns):
+   * default 100 MiB; a larger one fails gf_generate with GF_ETOOBIG before
+   * anything is sent. */
+  size_t max_header_bytes;
+  int max_headers;
+  int max_json_depth;
+  uint64_t max_request_bytes;
 } gf_client_options;
 
-void gf_client_options_init(gf_client_options *opts);
+GF_EXTERN void gf_client_options_init(gf_client_options *opts);
 struct uv_loop_s;
-int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
-                  gf_client **out);
-/* Generations still running are canceled (each gets its on_done); the client
- * is freed once all handles have closed. Safe to call from a callback. */
-void gf_client_free(gf_client *client);
+GF_EXTERN int gf_client_new(struct uv_loop_s *loop,
+                            const gf_client_options *opts, gf_client **out);
+
+/* Closes the client, as uv_close does a handle: generations still running
+ * are canceled (each gets its on_done with GF_ECANCELED), then, once every
+ * libuv handle of the client is closed, close_cb runs (from the loop, never
+ * from inside this call) and the client is freed as it returns. After
+ * close_cb, uv_loop_close() succeeds as far as gemflow is concerned. No
+ * gf_generate after this call. Safe to call from a callback. */
+typedef void (*gf_close_cb)(gf_client *client);
+GF_EXTERN void gf_client_close(gf_client *client, gf_close_cb close_cb);
+/* gf_client_close(client, NULL). */
+GF_EXTERN void gf_client_free(gf_client *client);
+/* The caller's pointer, as a uv_handle_t's data: the library never reads
+ * it. NULL until set. */
+GF_EXTERN void gf_client_set_data(gf_client *client, void *data);
+GF_EXTERN void *gf_client_get_data(const gf_client *client);
 
 /* ---- generation --------------------------------------------------------- */
 typedef struct gf_usage {
@@ -238,8 +328,9 @@ typedef struct gf_result {
   const char *block_reason;  /* promptFeedback.blockReason or NULL */
   double retry_after_s;      /* RetryInfo / Retry-After, -1 when absent */
   const char *model_version, *response_id;
-  gf_usage usage;
-  gf_timings timings;
+  /* Token counts (all 0 when the service sent none) and the timings. */
+  const gf_usage *usage;
+  const gf_timings *timings;
   int attempts;
   /* The result image (the last non-thought image; or, when only thought
    * images came and the stream ended with STOP, the last of those). */
@@ -253,9 +344,14 @@ typedef struct gf_result {
    * first; NULL when there were none. */
   const gf_attempt *retries;
   int nretries;
+  /* 1 when the last attempt's TLS handshake resumed an earlier session of
+   * this client (a ticket: no certificate exchange, no key agreement). */
+  int tls_resumed;
 } gf_result;
 
+/* Every callback is optional (NULL). ud is gf_generate's. */
 typedef struct gf_callbacks {
+  size_t struct_size; /* set by gf_callbacks_init() */
   void (*on_thought)(gf_gen *g, const char *text, size_t len, void *ud);
   void (*on_text)(gf_gen *g, const char *text, size_t len, void *ud);
   void (*on_image_begin)(gf_gen *g, const gf_image_info *info, void *ud);
@@ -276,12 +372,18 @@ typedef struct gf_callbacks {
   void (*on_retry)(gf_gen *g, const gf_attempt *failed, void *ud);
 } gf_callbacks;
 
+/* Zeroes *cbs and sets struct_size. */
+GF_EXTERN void gf_callbacks_init(gf_callbacks *cbs);
+
 typedef struct gf_gen_options {
   size_t struct_size; /* set by gf_gen_options_init() */
   /* File sink. out_path: written to a temporary file beside it, fsynced and
    * renamed over it only on success. Or out_dir (+ out_prefix): named
    * "<prefix>.<ext>" from the served mime type, with "-1", "-2", ... added
-   * rather than overwrite. Neither: no file is written. */
+   * rather than overwrite. Neither: no file is written. out_prefix also
+   * names the temporary file, ".gemflow-<prefix>-XXXXXX.part", when it is
+   * a plain name (A-Z a-z 0-9 . _ -, not starting with '.', at most 128
+   * characters), with out_path too; otherwise ".gemflow-XXXXXX.part". */
   const char *out_path;
   const char *out_dir;
   const char *out_prefix;
@@ -293,26 +395,35 @@ typedef struct gf_gen_options {
    * gf_cancel() or gf_gen_userdata() at any time. 0 (default): it is freed
    * as on_done returns. */
   int keep_handle;
+  /* A multi-turn chat (see above), or NULL: a single turn. */
+  gf_chat *chat;
 } gf_gen_options;
 
-void gf_gen_options_init(gf_gen_options *opts);
+GF_EXTERN void gf_gen_options_init(gf_gen_options *opts);
 
 /* Starts a generation. The request is copied into the generation (the caller
  * may free it at once). opts may be NULL. A non-zero return means nothing
  * started and no callback will run; 0 means on_done will run exactly once,
  * later, from the loop (also when the connection fails at once). */
-int gf_generate(gf_client *client, const gf_request *req,
+GF_EXTERN int gf_generate(gf_client *client, const gf_request *req,
                 const gf_gen_options *opts, const gf_callbacks *cbs, void *ud,
                 gf_gen **out);
 /* Cancels at any stage; on_done follows with GF_ECANCELED (possibly from
  * inside this call's loop iteration, never from inside this call). After
  * on_done it does nothing, but only a kept handle (keep_handle) may still
  * be passed then. */
-void gf_cancel(gf_gen *g);
-void *gf_gen_userdata(const gf_gen *g);
+GF_EXTERN void gf_cancel(gf_gen *g);
+GF_EXTERN void *gf_gen_userdata(const gf_gen *g);
+/* Back-pressure: stops reading the generation's connection (uv_read_stop)
+ * until gf_gen_resume; its idle and attempt timeouts do not run meanwhile.
+ * Bytes already read when it is called (at most one 64 KiB read) are still
+ * delivered. A pause lasts across retries; connecting and the TLS
+ * handshake go on while paused. GF_EINVAL for NULL or after on_done. */
+GF_EXTERN int gf_gen_pause(gf_gen *g);
+GF_EXTERN int gf_gen_resume(gf_gen *g);
 /* Gives back a kept handle (keep_handle): freed now if on_done has run,
  * else as soon as it has. NULL and handles not kept are ignored. */
-void gf_gen_release(gf_gen *g);
+GF_EXTERN void gf_gen_release(gf_gen *g);
 
 /* ---- retries -------------------------------------------------------------
  * A generation makes up to max_attempts attempts. Retried (transient):
@@ -332,12 +443,12 @@ void gf_gen_release(gf_gen *g);
 /* The digest of the request's inputs: model, prompt, ratio, size,
  * modalities, search, and each reference image's type and bytes. Equal
  * requests give equal digests (a resumed batch knows an unchanged item). */
-int gf_request_digest(const gf_request *req, unsigned char out[32]);
+GF_EXTERN int gf_request_digest(const gf_request *req, unsigned char out[32]);
 /* The sha256 and size of a file's contents. 0 or GF_EIO. */
-int gf_sha256_file(const char *path, unsigned char out[32], uint64_t *bytes);
+GF_EXTERN int gf_sha256_file(const char *path, unsigned char out[32], uint64_t *bytes);
 
 /* Lower-case hex of a digest into out (65 bytes). */
-void gf_hex_sha256(const unsigned char sha[32], char out[65]);
+GF_EXTERN void gf_hex_sha256(const unsigned char sha[32], char out[65]);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,7 @@
 # GF_TEST_QUICK=1 skips the sanitizer pass.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-GF_DEPS_EXTRA="clang libclang-rt-14-dev tinyproxy openssl ${GF_DEPS_EXTRA:-}" "$top/tools/deps.sh"
+GF_DEPS_EXTRA="clang libclang-rt-14-dev tinyproxy openssl slurmctld slurmd slurm-client munge chromium ${GF_DEPS_EXTRA:-}" "$top/tools/deps.sh"
 jobs=$(nproc)
 # BUILD_TESTING=ON whatever an earlier configure of build/ chose (the demo
 # builds without tests); ctest fails when it finds none.

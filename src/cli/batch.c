@@ -3,7 +3,9 @@
  * nothing is sent for a dry run or a bad line. */
 #include "batch.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,7 @@ int gf__cmd_batch(int argc, char **argv) {
   gf__batch b;
   memset(&b, 0, sizeof b);
   b.o = &o;
-  b.lock_fd = -1;
+  b.lock_fd[0] = b.lock_fd[1] = -1;
   b.man.fd = -1;
   rc = gf__batch_prepare(&b);
   if (!rc && o.dry_run) {
@@ -103,14 +105,19 @@ static int gf__batch_prepare(gf__batch *b) {
   const gf__batch_opts *o = b->o;
   b->defs = (gf__item_defaults){o->model, o->aspect, o->size, o->image_only,
                                 o->search, o->passthrough};
-  gf__shard sh = {0, 0};
-  int rc = o->shard ? gf__shard_parse(o->shard, &sh) : 0;
+  int rc = o->shard ? gf__shard_parse(o->shard, &b->shard) : 0;
   if (rc)
     return rc;
-  b->shards = sh.n ? sh.n : 1;
+  b->shards = b->shard.n ? b->shard.n : 1;
+  /* Shards may share one directory: each has its own manifest. */
+  if (b->shard.n)
+    snprintf(b->man_name, sizeof b->man_name, "manifest.%lu-of-%lu.jsonl",
+             b->shard.k, b->shard.n);
+  else
+    snprintf(b->man_name, sizeof b->man_name, "manifest.jsonl");
   rc = gf__items_load(o->input, &b->defs, &b->items);
   if (!rc)
-    rc = gf__batch_select(b, &sh);
+    rc = gf__batch_select(b, &b->shard);
   if (!rc)
     rc = gf__batch_open_dir(b);
   if (!rc)
@@ -161,6 +168,26 @@ static int gf__batch_subdirs(gf__batch *b) {
   return 0;
 }
 
+/* A batch without --shard in a directory where shards ran would not see
+ * what they did (and a later merge, reading manifest.jsonl before the
+ * shards' manifests, would let their older lines win): refused. 0, or 2
+ * after saying why. */
+static int gf__batch_unsharded_ok(const gf__batch *b) {
+  DIR *d = b->shard.n ? NULL : opendir(b->dir);
+  struct dirent *de;
+  int rc = 0;
+  while (d && !rc && (de = readdir(d)))
+    if (fnmatch("manifest.*-of-*.jsonl", de->d_name, FNM_PERIOD) == 0)
+      rc = gf__usage_error(
+          "%s holds the manifests of shards (%s): run each shard again with "
+          "its --shard K/N, or merge them (gemflow merge-manifests %s) and "
+          "use another directory",
+          b->dir, de->d_name, b->dir);
+  if (d)
+    closedir(d);
+  return rc;
+}
+
 /* The directory, its lock, the stale temporaries, the manifest. A dry run
  * only reads: it creates and locks nothing. */
 static int gf__batch_open_dir(gf__batch *b) {
@@ -172,40 +199,62 @@ static int gf__batch_open_dir(gf__batch *b) {
     gf__diag_error("out of memory");
     return 1;
   }
-  if (b->o->dry_run)
-    return 0;
+  int rc = gf__batch_unsharded_ok(b);
+  if (rc || b->o->dry_run)
+    return rc;
   int err = gf__mkdirs(b->dir);
   if (err)
     return gf__usage_error("cannot create the output directory %s: %s",
                            b->dir, strerror(err));
-  int rc = gf__dir_lock(b->dir, &b->lock_fd);
+  rc = b->shard.n ? gf__shard_lock(b->dir, &b->shard, b->lock_fd)
+                  : gf__dir_lock(b->dir, &b->lock_fd[0]);
   if (rc)
     return rc;
-  int stale = gf__clean_stale(b->dir);
+  int stale = gf__clean_stale(b->dir, &b->shard);
   if (stale > 0 && !b->o->quiet)
     gf__diag_error("removed %d stale temporary file%s from an earlier run",
                    stale, stale == 1 ? "" : "s");
   return gf__batch_subdirs(b);
 }
 
+/* What the manifest at DIR/name says, added to st (last line per id
+ * wins). 0, or 1 after saying why. */
+static int gf__batch_load(const gf__batch *b, const char *name,
+                          gf__mstate *st) {
+  char *path = gf__path_join(b->dir, name);
+  int repaired = 0, rc = 0;
+  if (!path) {
+    gf__diag_error("out of memory");
+    return 1;
+  }
+  if (access(path, F_OK) == 0)
+    rc = gf__manifest_load(path, st, &repaired);
+  if (!rc && repaired && !b->o->quiet)
+    gf__diag_error("%s: the last line was torn (an interrupted run): "
+                   "ignored and repaired", path);
+  free(path);
+  return rc;
+}
+
 /* Marks the items an earlier run finished, and opens the manifest for the
- * lines of this one. A manifest that cannot be read or opened stops the
- * batch before anything is sent: running blind would pay again for what
- * is done, or lose the record of what is paid. 0, or 1 after saying why. */
+ * lines of this one. A shard also reads manifest.jsonl first: a merge of
+ * the shards (or a run before the batch was sharded) may hold what is
+ * done. A manifest that cannot be read or opened stops the batch before
+ * anything is sent: running blind would pay again for what is done, or
+ * lose the record of what is paid. 0, or 1 after saying why. */
 static int gf__batch_resume(gf__batch *b) {
-  char *path = gf__path_join(b->dir, "manifest.jsonl");
+  char *path = gf__path_join(b->dir, b->man_name);
   if (!path) {
     gf__diag_error("out of memory");
     return 1;
   }
   gf__mstate st;
   memset(&st, 0, sizeof st);
-  int repaired = 0, rc = 0;
-  if (!b->o->no_resume && access(path, F_OK) == 0)
-    rc = gf__manifest_load(path, &st, &repaired);
-  if (!rc && repaired && !b->o->quiet)
-    gf__diag_error("the manifest's last line was torn (an interrupted "
-                   "run): ignored and repaired");
+  int rc = 0;
+  if (!b->o->no_resume && b->shard.n)
+    rc = gf__batch_load(b, "manifest.jsonl", &st);
+  if (!rc && !b->o->no_resume)
+    rc = gf__batch_load(b, b->man_name, &st);
   for (size_t i = 0; !rc && i < b->n; i++) {
     gf__bitem *bi = &b->v[i];
     const gf__mentry *e = gf__mstate_find(&st, bi->it->id);
@@ -230,8 +279,9 @@ static int gf__batch_resume(gf__batch *b) {
 
 static void gf__batch_free(gf__batch *b) {
   gf__manifest_close(&b->man);
-  if (b->lock_fd >= 0)
-    close(b->lock_fd);
+  for (int i = 0; i < 2; i++)
+    if (b->lock_fd[i] >= 0)
+      close(b->lock_fd[i]);
   for (size_t i = 0; i < b->n; i++) {
     free(b->v[i].text);
     free(b->v[i].thoughts);
@@ -255,11 +305,7 @@ static void gf__batch_plan(const gf__batch *b, FILE *f) {
     est += bi->price;
   }
   char shard[64] = "";
-  if (b->o->shard) {
-    gf__shard sh = {0, 0};
-    if (gf__shard_parse(b->o->shard, &sh) == 0)
-      gf__shard_describe(&sh, shard, sizeof shard);
-  }
+  gf__shard_describe(&b->shard, shard, sizeof shard);
   fprintf(f, "plan: %zu item%s in %s%s%s: %zu to generate (1K %zu, 2K %zu, "
           "4K %zu), %zu already done; estimated cost $%.3f\n",
           b->items.n, b->items.n == 1 ? "" : "s", b->o->input,
@@ -279,10 +325,9 @@ static void gf__batch_plan(const gf__batch *b, FILE *f) {
 static void gf__batch_summary(const gf__batch *b) {
   double s = gf__batch_ms(b) / 1000;
   gf__diag_error("%zu ok, %zu failed, %zu not started, %zu already done; "
-                 "$%.3f at list prices; %.1f s; images in %s/, manifest %s/"
-                 "manifest.jsonl",
+                 "$%.3f at list prices; %.1f s; images in %s/, manifest %s/%s",
                  b->ok, b->failed, b->not_started, b->skipped, b->cost_done, s,
-                 b->dir, b->dir);
+                 b->dir, b->dir, b->man_name);
   int listed = 0;
   for (size_t i = 0; i < b->n && listed < 50; i++) {
     const gf__bitem *bi = &b->v[i];

@@ -45,7 +45,9 @@ typedef struct gf__batch {
   size_t next;           /* the next item to consider starting */
   char *dir;             /* the output directory, no trailing '/' */
   gf__manifest man;
-  int lock_fd;
+  char man_name[64];     /* manifest.jsonl, or manifest.K-of-N.jsonl */
+  int lock_fd[2];        /* DIR/.gemflow.lock; the shard's own lock */
+  gf__shard shard;       /* n == 0 without --shard */
   unsigned long shards;  /* N of --shard K/N, 1 without */
   /* the run */
   uv_loop_t loop;

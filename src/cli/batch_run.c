@@ -25,7 +25,7 @@ static void gf__on_tick(uv_timer_t *t);
 static void gf__progress(gf__batch *b, int final);
 static const gf_callbacks gf__batch_cbs;
 
-static void gf__batch_trace(void *ud, const char *line) {
+static void gf__batch_trace(const char *line, void *ud) {
   gf__batch *b = ud;
   gf__progress(b, 1);
   gf__diag_line(line);
@@ -76,12 +76,15 @@ static void gf__item_fail(gf__bitem *bi, const gf_result *res);
 
 /* The result of an item that never reached the library. */
 static void gf__item_refuse(gf__bitem *bi, int err, const char *why) {
+  static const gf_usage none;
+  static const gf_timings unreached = {-1, -1, -1, -1, -1, -1};
   gf_result r;
   memset(&r, 0, sizeof r);
   r.status = err;
   r.message = why;
   r.retry_after_s = -1;
-  r.timings = (gf_timings){-1, -1, -1, -1, -1, -1};
+  r.usage = &none;
+  r.timings = &unreached;
   gf__item_fail(bi, &r);
 }
 
@@ -97,11 +100,13 @@ static void gf__item_start(gf__bitem *bi) {
   gf_gen_options go;
   gf_gen_options_init(&go);
   char *path = NULL;
+  /* The prefix also names the temporary file (".gemflow-<id>-XXXXXX.part"):
+   * a shard cleaning up after a crash knows its own by the id. */
+  go.out_prefix = bi->it->id;
   if (bi->it->out) {
     go.out_path = path = gf__path_join(b->dir, bi->it->out);
   } else {
     go.out_dir = b->dir;
-    go.out_prefix = bi->it->id;
     go.out_replace = 1; /* DIR/<id>.<ext>: an earlier, stale one goes */
   }
   bi->queued_ms = gf__batch_ms(b);
@@ -295,7 +300,7 @@ static void gf__item_record(gf__bitem *bi, const gf_result *res) {
     file += dl + 1;
   gf__record r = {bi->it->id, res, file, bi->text, bi->text_len,
                   bi->prompt_sha, bi->it->meta,
-                  res->status == GF_OK ? bi->price : 0, bi->queued_ms};
+                  res->status == GF_OK ? bi->price : 0, bi->queued_ms, NULL};
   if (b->man.fd < 0 || gf__manifest_append(&b->man, &r) != 0) {
     if (!b->stopping)
       gf__diag_error("cannot write the manifest: no new item starts");
@@ -342,6 +347,7 @@ static void gf__cb_done(gf_gen *g, const gf_result *res, void *ud) {
 }
 
 static const gf_callbacks gf__batch_cbs = {
+    .struct_size = sizeof(gf_callbacks),
     .on_thought = gf__cb_thought,
     .on_text = gf__cb_text,
     .on_image_data = gf__cb_data,

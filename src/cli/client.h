@@ -12,7 +12,7 @@ typedef struct gf__client_args {
   const gf__netopts *net;
   const char *key;
   double rpm;           /* 0: no limit */
-  void (*on_trace)(void *ud, const char *line); /* NULL: not verbose */
+  void (*on_trace)(const char *line, void *ud); /* NULL: not verbose */
   void *trace_ud;
 } gf__client_args;
 

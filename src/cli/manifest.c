@@ -39,8 +39,12 @@ static void gf__mentry_fill(gf__mentry *e, struct json_object *obj,
 static const char *gf__json_str(struct json_object *obj, const char *key);
 static void gf__sync_parent(const char *path);
 static void gf__end_with_newline(gf__manifest *m);
-static int gf__clean_dirfd(int dfd, int depth);
-static int gf__is_stale_name(const char *name);
+static int gf__lock_file(const char *dir, const char *name, int op,
+                         int *fd, long *holder);
+static void gf__write_pid(int fd, const char *dir, const char *name);
+static void gf__busy(const char *dir, const gf__shard *sh, long holder);
+static int gf__clean_dirfd(int dfd, int depth, const gf__shard *sh);
+static int gf__is_stale_name(const char *name, const gf__shard *sh);
 
 /* ---- load --------------------------------------------------------------- */
 
@@ -178,8 +182,57 @@ void gf__manifest_close(gf__manifest *m) {
 /* ---- the directory ------------------------------------------------------ */
 
 int gf__dir_lock(const char *dir, int *fd) {
+  long holder = 0;
+  int rc = gf__lock_file(dir, ".gemflow.lock", LOCK_EX, fd, &holder);
+  if (rc == 2)
+    gf__busy(dir, NULL, holder);
+  if (!rc)
+    gf__write_pid(*fd, dir, ".gemflow.lock");
+  return rc;
+}
+
+int gf__shard_lock(const char *dir, const gf__shard *sh, int fds[2]) {
+  fds[0] = fds[1] = -1;
+  long holder = 0;
+  int rc = gf__lock_file(dir, ".gemflow.lock", LOCK_SH, &fds[0], &holder);
+  if (rc) {
+    if (rc == 2)
+      gf__busy(dir, NULL, holder);
+    return rc;
+  }
+  /* The pid an earlier holder of the whole directory left would name the
+   * wrong process to a batch refused while the shards run. No one else
+   * writes it now: writers hold LOCK_EX. */
+  if (ftruncate(fds[0], 0) != 0)
+    gf__diag_error("warning: cannot clear %s/.gemflow.lock: %s", dir,
+                   strerror(errno));
+  char name[80];
+  snprintf(name, sizeof name, ".gemflow.%lu-of-%lu.lock", sh->k, sh->n);
+  rc = gf__lock_file(dir, name, LOCK_EX, &fds[1], &holder);
+  if (rc) {
+    if (rc == 2)
+      gf__busy(dir, sh, holder);
+    close(fds[0]);
+    fds[0] = -1;
+    return rc;
+  }
+  gf__write_pid(fds[1], dir, name);
+  return 0;
+}
+
+int gf__clean_stale(const char *dir, const gf__shard *sh) {
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return dfd < 0 ? 0 : gf__clean_dirfd(dfd, 0, sh && sh->n ? sh : NULL);
+}
+
+/* Opens DIR/name (created 0644) and takes the flock op without waiting.
+ * 0 with *fd; 2 when another process holds it (*holder: the pid written
+ * in it, 0 when none); 1 after printing an I/O error. */
+static int gf__lock_file(const char *dir, const char *name, int op,
+                         int *fd, long *holder) {
   *fd = -1;
-  char *path = gf__path_join(dir, ".gemflow.lock");
+  *holder = 0;
+  char *path = gf__path_join(dir, name);
   int lfd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
   if (lfd < 0) {
     gf__diag_error("cannot lock %s: %s", dir,
@@ -188,35 +241,41 @@ int gf__dir_lock(const char *dir, int *fd) {
     return 1;
   }
   free(path);
-  if (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
-    int busy = errno == EWOULDBLOCK;
-    char pid[32] = "";
-    ssize_t n = busy ? pread(lfd, pid, sizeof pid - 1, 0) : 0;
-    long holder = n > 0 ? strtol(pid, NULL, 10) : 0;
-    if (busy && holder > 0)
-      gf__diag_error("another gemflow batch is using %s (pid %ld)", dir,
-                     holder);
-    else if (busy)
-      gf__diag_error("another gemflow batch is using %s", dir);
-    else
-      gf__diag_error("cannot lock %s: %s", dir, strerror(errno));
-    close(lfd);
-    return busy ? 2 : 1;
+  if (flock(lfd, op | LOCK_NB) == 0) {
+    *fd = lfd;
+    return 0;
   }
-  /* Written over the old pid, then cut to length: a reader never sees an
-   * empty file. */
-  char pid[32];
-  int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-  if (pwrite(lfd, pid, (size_t)n, 0) != n || ftruncate(lfd, n) != 0)
-    gf__diag_error("warning: cannot write the pid into %s/.gemflow.lock: %s",
-                   dir, strerror(errno));
-  *fd = lfd;
-  return 0;
+  if (errno != EWOULDBLOCK) {
+    gf__diag_error("cannot lock %s: %s", dir, strerror(errno));
+    close(lfd);
+    return 1;
+  }
+  char pid[32] = "";
+  ssize_t n = pread(lfd, pid, sizeof pid - 1, 0);
+  *holder = n > 0 ? strtol(pid, NULL, 10) : 0;
+  close(lfd);
+  return 2;
 }
 
-int gf__clean_stale(const char *dir) {
-  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  return dfd < 0 ? 0 : gf__clean_dirfd(dfd, 0);
+/* Written over the old pid, then cut to length: a reader never sees an
+ * empty file. */
+static void gf__write_pid(int fd, const char *dir, const char *name) {
+  char pid[32];
+  int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+  if (pwrite(fd, pid, (size_t)n, 0) != n || ftruncate(fd, n) != 0)
+    gf__diag_error("warning: cannot write the pid into %s/%s: %s", dir, name,
+                   strerror(errno));
+}
+
+static void gf__busy(const char *dir, const gf__shard *sh, long holder) {
+  char who[48] = "";
+  if (holder > 0)
+    snprintf(who, sizeof who, " (pid %ld)", holder);
+  if (sh)
+    gf__diag_error("another gemflow batch is running shard %lu/%lu in %s%s",
+                   sh->k, sh->n, dir, who);
+  else
+    gf__diag_error("another gemflow batch is using %s%s", dir, who);
 }
 
 /* ---- scanning ----------------------------------------------------------- */
@@ -445,7 +504,7 @@ static void gf__end_with_newline(gf__manifest *m) {
 }
 
 /* Takes ownership of dfd. */
-static int gf__clean_dirfd(int dfd, int depth) {
+static int gf__clean_dirfd(int dfd, int depth, const gf__shard *sh) {
   DIR *d = fdopendir(dfd);
   if (!d) {
     close(dfd);
@@ -459,24 +518,37 @@ static int gf__clean_dirfd(int dfd, int depth) {
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
         fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
       continue;
-    if (S_ISREG(st.st_mode) && gf__is_stale_name(name)) {
+    if (S_ISREG(st.st_mode) && gf__is_stale_name(name, sh)) {
       removed += unlinkat(dirfd(d), name, 0) == 0;
     } else if (S_ISDIR(st.st_mode) && depth < GF__CLEAN_DEPTH) {
       int sub = openat(dirfd(d), name,
                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub >= 0)
-        removed += gf__clean_dirfd(sub, depth + 1);
+        removed += gf__clean_dirfd(sub, depth + 1, sh);
     }
   }
   closedir(d);
   return removed;
 }
 
-/* ".gemflow-XXXXXX.part": the file sink's mkstemps pattern. */
-static int gf__is_stale_name(const char *name) {
+/* ".gemflow-*.part", the file sink's temporaries. With a shard, only
+ * ".gemflow-XXXXXX.part" (no id) and ".gemflow-<id>-XXXXXX.part" of an id
+ * of the shard (the id being whatever comes before the last seven
+ * characters, so ids with '-' in them parse). */
+static int gf__is_stale_name(const char *name, const gf__shard *sh) {
   size_t n = strlen(name);
   static const char pre[] = ".gemflow-", suf[] = ".part";
-  return n > strlen(pre) + strlen(suf) &&
-         strncmp(name, pre, strlen(pre)) == 0 &&
-         strcmp(name + n - strlen(suf), suf) == 0;
+  const size_t npre = sizeof pre - 1, nsuf = sizeof suf - 1, nrand = 6;
+  if (n <= npre + nsuf || strncmp(name, pre, npre) != 0 ||
+      strcmp(name + n - nsuf, suf) != 0)
+    return 0;
+  if (!sh)
+    return 1;
+  size_t mid = n - npre - nsuf; /* "<id>-XXXXXX" or "XXXXXX" */
+  if (mid == nrand)
+    return 1;
+  if (mid < nrand + 2 || name[npre + mid - nrand - 1] != '-')
+    return 0;
+  size_t idlen = mid - nrand - 1;
+  return gf__fnv1a64(name + npre, idlen) % sh->n == sh->k;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "record.h"
+#include "shard.h"
 
 struct json_object;
 
@@ -69,11 +70,22 @@ void gf__manifest_close(gf__manifest *m);
  * exit; 2 after printing "gemflow: another gemflow batch is using DIR
  * (pid N)"; 1 after printing an I/O error (DIR missing, not writable). */
 int gf__dir_lock(const char *dir, int *fd);
+/* The lock of one shard (sh->n > 0) of a batch whose shards share DIR:
+ * LOCK_SH on DIR/.gemflow.lock, so that the shards exclude a batch without
+ * --shard and a merge (gf__dir_lock) but not each other, then LOCK_EX on
+ * DIR/.gemflow.K-of-N.lock with the holder's pid. 0 with fds[0..1] held
+ * until exit; 2 after printing "another gemflow batch is running shard K/N
+ * in DIR (pid N)" or gf__dir_lock's message; 1 after an I/O error. */
+int gf__shard_lock(const char *dir, const gf__shard *sh, int fds[2]);
 /* Removes stale temporary files (".gemflow-*.part", what the library's file
  * sink writes beside a target) under DIR and its subdirectories (not
  * following symlinks, depth at most 16). Returns how many were removed.
- * Only call while holding the lock. */
-int gf__clean_stale(const char *dir);
+ * Only call while holding the lock. With a shard (sh non-NULL, sh->n > 0),
+ * other shards may be writing theirs: only ".gemflow-<id>-XXXXXX.part" of
+ * an id of this shard goes, and ".gemflow-XXXXXX.part" (no id), which no
+ * running shard writes (a merge or an older gemflow left it); the rest
+ * stays. */
+int gf__clean_stale(const char *dir, const gf__shard *sh);
 
 /* ---- for merge.c -------------------------------------------------------- */
 /* Called for each line that is a JSON object: obj is the parsed line (valid

@@ -27,6 +27,8 @@ typedef struct gf__mitem {
   double cost;
   int ok_src; /* the source of the latest "ok" line; -1: none */
   char ok_sha[65];
+  int shard_src; /* the shard manifest with the latest "ok" line; -1 */
+  int conflict;  /* reported already */
 } gf__mitem;
 
 typedef struct gf__merge {
@@ -47,6 +49,9 @@ static int gf__merge_dir(gf__merge *mg, const char *dir);
 static int gf__merge_source(gf__merge *mg, char *path);
 static int gf__merge_line(void *ud, struct json_object *obj, const char *text,
                           size_t len, int line);
+static void gf__merge_check(gf__merge *mg, gf__mitem *it,
+                            const gf__mentry *e, int src);
+static int gf__is_shard_manifest(const char *path);
 static char *gf__merge_text(const gf__merge *mg, struct json_object *obj,
                             const char *text, size_t len);
 static int gf__merge_write(const gf__merge *mg, const char *out,
@@ -125,8 +130,9 @@ static void gf__merge_usage(FILE *f) {
         "\n"
         "Merges each DIR's manifest.jsonl and shard manifests\n"
         "(manifest.*-of-*.jsonl) into one; the last line per id wins, in\n"
-        "the order given. An id that is \"ok\" in two manifests with\n"
-        "different images is a conflict (exit status 1).\n"
+        "the order given. An id that is \"ok\" in two shards' manifests,\n"
+        "or in two manifests with different images, is a conflict (exit\n"
+        "status 1). Prints the totals: items, ok, failed, cost.\n"
         "\n"
         "  -o, --output FILE  the merged manifest (default, with one DIR:\n"
         "                     DIR/manifest.jsonl); paths in it are made\n"
@@ -235,20 +241,16 @@ static int gf__merge_line(void *ud, struct json_object *obj, const char *text,
     }
     memset(&mg->items[idx], 0, sizeof mg->items[idx]);
     mg->items[idx].ok_src = -1;
+    mg->items[idx].shard_src = -1;
     mg->nitems++;
   }
   gf__mitem *it = &mg->items[idx];
-  /* The same image in two manifests is one result merged before (a merged
-   * manifest beside its shards), not two paid generations. */
-  if (e->ok && it->ok_src >= 0 && it->ok_src != src &&
-      strcmp(it->ok_sha, e->sha256) != 0) {
-    gf__diag_error("conflict: id '%s' in %s and %s", e->id,
-                   mg->srcs[it->ok_src], mg->srcs[src]);
-    mg->conflicts++;
-  }
+  gf__merge_check(mg, it, e, src);
   if (e->ok) {
     it->ok_src = src;
     memcpy(it->ok_sha, e->sha256, sizeof it->ok_sha);
+    if (gf__is_shard_manifest(mg->srcs[src]))
+      it->shard_src = src;
   }
   char *copy = gf__merge_text(mg, obj, text, len);
   if (!copy)
@@ -264,6 +266,38 @@ static int gf__merge_line(void *ud, struct json_object *obj, const char *text,
       json_object_get_double(cost) > 0)
     it->cost = json_object_get_double(cost);
   return 0;
+}
+
+/* Two results for one id, each reported once: an id made by two shards
+ * (their manifests named differently: the same id hashed to two shards,
+ * so N changed, and it was paid twice, whatever the images), or two
+ * different images in any two manifests. The same image in a merged
+ * manifest and in a shard's is one result merged before, not a conflict. */
+static void gf__merge_check(gf__merge *mg, gf__mitem *it,
+                            const gf__mentry *e, int src) {
+  if (!e->ok || it->conflict)
+    return;
+  int other = -1;
+  if (it->shard_src >= 0 && gf__is_shard_manifest(mg->srcs[src]) &&
+      strcmp(strrchr(mg->srcs[src], '/'),
+             strrchr(mg->srcs[it->shard_src], '/')) != 0)
+    other = it->shard_src;
+  else if (it->ok_src >= 0 && it->ok_src != src &&
+           strcmp(it->ok_sha, e->sha256) != 0)
+    other = it->ok_src;
+  if (other < 0)
+    return;
+  gf__diag_error("conflict: id '%s' in %s and %s", e->id, mg->srcs[other],
+                 mg->srcs[src]);
+  it->conflict = 1;
+  mg->conflicts++;
+}
+
+/* Whether the path (DIR/name) names a shard's manifest. */
+static int gf__is_shard_manifest(const char *path) {
+  const char *name = strrchr(path, '/');
+  return fnmatch("manifest.*-of-*.jsonl", name ? name + 1 : path,
+                 FNM_PERIOD) == 0;
 }
 
 /* The line as it is, unless its file must be made relative to the output's

@@ -15,6 +15,7 @@ enum {
   GF__OPT_MODEL,
   GF__OPT_PASSTHROUGH,
   GF__OPT_VERSION,
+  GF__OPT_CONTINUE,
 };
 
 static const struct option gf__long_opts[] = {
@@ -29,6 +30,7 @@ static const struct option gf__long_opts[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"model", required_argument, NULL, GF__OPT_MODEL},
     {"passthrough", no_argument, NULL, GF__OPT_PASSTHROUGH},
+    {"continue", required_argument, NULL, GF__OPT_CONTINUE},
     GF__NETOPTS_LONG,
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, GF__OPT_VERSION},
@@ -94,7 +96,10 @@ void gf__opts_usage(FILE *f) {
       "stderr\n"
       "      --model NAME      model (default " GF_DEFAULT_MODEL ")\n"
       "      --passthrough     send ratios and sizes the model table does "
-      "not know\n",
+      "not know\n"
+      "      --continue FILE   the next turn of a conversation: FILE is the\n"
+      "                        --json output of an earlier generate (its\n"
+      "                        \"chat\"); the model edits its last image\n",
       f);
   gf__netopts_usage(f);
   fputs(
@@ -125,6 +130,7 @@ static int gf__opt_one(int c, const char *arg, gf__cli_opts *o) {
   case GF__OPT_MODEL: o->model = arg; break;
   case GF__OPT_PASSTHROUGH: o->passthrough = 1; break;
   case GF__OPT_VERSION: o->version = 1; break;
+  case GF__OPT_CONTINUE: o->cont = arg; break;
   default: {
     int rc = gf__netopts_take(c, arg, &o->net);
     return rc == 1 ? gf__usage_error("unhandled option") : rc;

@@ -16,6 +16,7 @@ typedef struct gf__cli_opts {
   int nrefs;              /* how many -r were given (may exceed the array) */
   int image_only, search, thoughts, json, verbose, passthrough;
   const char *model;      /* NULL: GF_DEFAULT_MODEL */
+  const char *cont;       /* --continue: an earlier --json output */
   gf__netopts net;
   int help, version;
 } gf__cli_opts;

@@ -31,8 +31,8 @@ void gf__record_json(FILE *f, const gf__record *r) {
   gf__rec_server_str(&w, "block_reason", res->block_reason);
   gf__rec_server_str(&w, "model_version", res->model_version);
   gf__rec_server_str(&w, "response_id", res->response_id);
-  gf__rec_usage(&w, &res->usage);
-  gf__rec_timings(&w, &res->timings, r->queued_ms);
+  gf__rec_usage(&w, res->usage);
+  gf__rec_timings(&w, res->timings, r->queued_ms);
   gf__jw_int(&w, "attempts", res->attempts);
   gf__rec_text(&w, r->text, r->text_len);
   gf__rec_error(&w, res);
@@ -43,6 +43,8 @@ void gf__record_json(FILE *f, const gf__record *r) {
     gf__jw_null(&w, "cost_usd");
   gf__jw_str(&w, "prompt_sha256", r->prompt_sha256);
   gf__jw_raw(&w, "meta", r->meta_json);
+  if (r->chat_json)
+    gf__jw_raw(&w, "chat", r->chat_json);
   gf__jw_obj_end(&w);
   fputc('\n', f);
 }

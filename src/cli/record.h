@@ -21,6 +21,8 @@ typedef struct gf__record {
   double cost_usd;           /* < 0: unknown (null) */
   double queued_ms; /* ms from the batch's start until gf_generate; 0 for
                        generate */
+  const char *chat_json; /* generate: the conversation so far, as
+                            gf_chat_to_json wrote it; NULL: no "chat" key */
 } gf__record;
 
 /* One JSON object and '\n'. Keys, in this order: id, status ("ok" or

@@ -12,13 +12,14 @@ static void gf__fmt_ms(char *out, size_t cap, double ms);
 /* The record without the batch's fields: id, prompt_sha256, meta and
  * cost_usd are null, retries as the library reported them. */
 void gf__report_json(FILE *f, const gf_result *res, const char *text,
-                     size_t text_len) {
+                     size_t text_len, const char *chat_json) {
   gf__record rec;
   memset(&rec, 0, sizeof rec);
   rec.res = res;
   rec.text = text;
   rec.text_len = text_len;
   rec.cost_usd = -1;
+  rec.chat_json = chat_json;
   gf__record_json(f, &rec);
 }
 
@@ -78,7 +79,7 @@ void gf__report_failure(const gf_result *r) {
 }
 
 void gf__report_verbose(const gf_result *r) {
-  const gf_timings *t = &r->timings;
+  const gf_timings *t = r->timings;
   char c[32], fb[32], ft[32], is[32], ie[32], d[32];
   gf__fmt_ms(c, sizeof c, t->connected);
   gf__fmt_ms(fb, sizeof fb, t->first_byte);
@@ -91,10 +92,10 @@ void gf__report_verbose(const gf_result *r) {
                  c, fb, ft, is, ie, d);
   gf__diag_error("tokens: prompt %lld, candidates %lld, thoughts %lld, "
                  "total %lld; attempts %d",
-                 (long long)r->usage.prompt_tokens,
-                 (long long)r->usage.candidates_tokens,
-                 (long long)r->usage.thoughts_tokens,
-                 (long long)r->usage.total_tokens, r->attempts);
+                 (long long)r->usage->prompt_tokens,
+                 (long long)r->usage->candidates_tokens,
+                 (long long)r->usage->thoughts_tokens,
+                 (long long)r->usage->total_tokens, r->attempts);
   if (r->model_version || r->response_id)
     gf__diag_error("model version %s, response id %s",
                    r->model_version ? r->model_version : "-",

@@ -31,6 +31,7 @@ typedef struct gf__run {
   int thought_nl;      /* trailing newlines of the last thought part (0-2) */
   char *text;
   size_t text_len;
+  gf_chat *chat;       /* the conversation, printed with --json */
 } gf__run;
 
 static int gf__run_start(gf__run *r, const char *key, const gf_request *req,
@@ -40,7 +41,7 @@ static void gf__finish(gf__run *r, const gf_result *res);
 static void gf__teardown(gf__run *r);
 static void gf__on_later(uv_timer_t *t);
 static void gf__on_signal(uv_signal_t *h, int signum);
-static void gf__on_trace(void *ud, const char *line);
+static void gf__on_trace(const char *line, void *ud);
 static void gf__on_thought(gf_gen *g, const char *t, size_t n, void *ud);
 static void gf__on_text(gf_gen *g, const char *t, size_t n, void *ud);
 static void gf__on_done(gf_gen *g, const gf_result *res, void *ud);
@@ -50,6 +51,7 @@ int gf__run_generate(const gf__cli_opts *o, const char *key,
   gf__run r;
   memset(&r, 0, sizeof r);
   r.o = o;
+  r.chat = gen_opts ? gen_opts->chat : NULL;
   int err = uv_loop_init(&r.loop);
   if (err) {
     gf__diag_error("cannot start the event loop: %s", uv_strerror(err));
@@ -92,7 +94,7 @@ static int gf__run_start(gf__run *r, const char *key, const gf_request *req,
     uv_signal_start(&r->sig[i], gf__on_signal, signums[i]);
   }
   gf_callbacks cbs;
-  memset(&cbs, 0, sizeof cbs);
+  gf_callbacks_init(&cbs);
   cbs.on_thought = gf__on_thought;
   cbs.on_text = gf__on_text;
   cbs.on_done = gf__on_done;
@@ -104,8 +106,10 @@ static int gf__run_start(gf__run *r, const char *key, const gf_request *req,
     memset(&res, 0, sizeof res);
     res.status = err;
     res.retry_after_s = -1;
-    gf_timings none = {-1, -1, -1, -1, -1, -1};
-    res.timings = none;
+    static const gf_usage no_usage;
+    static const gf_timings unreached = {-1, -1, -1, -1, -1, -1};
+    res.usage = &no_usage;
+    res.timings = &unreached;
     r->gen = NULL;
     gf__finish(r, &res);
     return r->exit_code ? r->exit_code : 1;
@@ -119,8 +123,15 @@ static void gf__finish(gf__run *r, const gf_result *res) {
   r->stream_kind = 0;
   if (o->verbose)
     gf__report_verbose(res);
-  if (o->json)
-    gf__report_json(stdout, res, r->text, r->text_len);
+  if (o->json) {
+    /* scrubbed as every server text is: the key never reaches stdout */
+    char *chat = res->status == GF_OK && r->chat ? gf_chat_to_json(r->chat)
+                                                 : NULL;
+    char *clean = chat ? gf__scrub_dup(chat) : NULL;
+    gf__report_json(stdout, res, r->text, r->text_len, clean);
+    free(clean);
+    gf_free(chat);
+  }
   if (res->status == GF_OK) {
     if (!o->json)
       printf("%s\n", res->file ? res->file : "");
@@ -164,7 +175,7 @@ static void gf__on_signal(uv_signal_t *h, int signum) {
   gf_cancel(r->gen);
 }
 
-static void gf__on_trace(void *ud, const char *line) {
+static void gf__on_trace(const char *line, void *ud) {
   gf__run *r = ud;
   r->stream_kind = 0;
   gf__diag_line(line);

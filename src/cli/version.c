@@ -1,13 +1,12 @@
-/* The program's version line. */
+/* The program's version line: the header it was built with, and the
+ * library it runs with (they differ when a newer libgemflow.so.0 is
+ * installed under an older program). */
 #include <stdio.h>
 
 #include "cli.h"
 #include "gemflow.h"
 
-#ifndef GF_VERSION
-#define GF_VERSION "unknown"
-#endif
-
 void gf__print_version(FILE *f) {
-  fprintf(f, "gemflow %s (libgemflow %s)\n", GF_VERSION, gf_version());
+  fprintf(f, "gemflow %d.%d.%d (libgemflow %s)\n", GF_VERSION_MAJOR,
+          GF_VERSION_MINOR, GF_VERSION_PATCH, gf_version_string());
 }

@@ -9,6 +9,7 @@
 
 #include "b64/b64.h"
 #include "client/client.h"
+#include "common/sized.h"
 
 void gf_client_options_init(gf_client_options *o) {
   memset(o, 0, sizeof *o);
@@ -21,6 +22,10 @@ void gf_client_options_init(gf_client_options *o) {
   /* The service may think for 50-120 s at 4K without sending a byte. */
   o->idle_timeout_ms = 300000;
   o->max_event_bytes = 4 * 1024 * 1024;
+  o->max_header_bytes = 16 * 1024;
+  o->max_headers = 128;
+  o->max_json_depth = 32;
+  o->max_request_bytes = 100u * 1024 * 1024;
   o->max_attempts = 5;
   o->retry_initial_ms = 1000;
   o->retry_max_delay_ms = 60000;
@@ -60,14 +65,10 @@ int gf_url_is_loopback(const char *base_url) {
          gf__url_is_loopback(&u);
 }
 
-/* Reads only the fields the caller's struct has (struct_size), so options
- * can grow without breaking programs built against an older header. */
+/* Only the fields the caller's header knew; defaults for the rest. */
 static void copy_options(gf_client_options *dst, const gf_client_options *src) {
   gf_client_options_init(dst);
-  size_t n = src->struct_size && src->struct_size < sizeof *dst
-                 ? src->struct_size
-                 : sizeof *dst;
-  memcpy(dst, src, n);
+  gf__copy_sized(dst, sizeof *dst, src, src->struct_size);
   dst->struct_size = sizeof *dst;
 }
 
@@ -134,6 +135,9 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
       (!gf__url_is_loopback(&c->url) ||
        (c->use_proxy && !gf__url_is_loopback(&c->proxy.url))))
     rc = GF_EINSECURE;
+  if (!rc && (o.max_json_depth < 0 || o.max_json_depth > 64 ||
+              o.max_headers < 0))
+    rc = GF_EINVAL;
   if (!rc && o.api_key && !(c->api_key = strdup(o.api_key)))
     rc = GF_ENOMEM;
   if (!rc && !(c->read_buf = malloc(GF__READ_BUF)))
@@ -151,6 +155,11 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   c->attempt_timeout_ms = o.attempt_timeout_ms;
   c->max_event_bytes = o.max_event_bytes;
   c->max_image_bytes = o.max_image_bytes;
+  c->max_header_bytes = o.max_header_bytes;
+  c->max_headers = (unsigned)o.max_headers;
+  c->max_json_depth = o.max_json_depth;
+  c->max_request_bytes =
+      o.max_request_bytes ? o.max_request_bytes : 100u * 1024 * 1024;
   c->on_trace = o.on_trace;
   c->trace_ud = o.trace_ud;
   c->retry = (gf__retry_policy){o.max_attempts > 0 ? o.max_attempts : 1,
@@ -162,15 +171,41 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   return 0;
 }
 
-static void maybe_free(gf_client *c) {
-  if (c->freeing && c->live == 0)
-    client_free_now(c);
+static void on_closer_closed(uv_handle_t *h) {
+  gf_client *c = h->data;
+  if (c->close_cb)
+    c->close_cb(c);
+  client_free_now(c);
 }
 
-void gf_client_free(gf_client *c) {
+/* The client's own handles are its generations': once the last is done,
+ * close_cb runs from the loop (a handle closed for that very purpose
+ * defers it when nothing was live). Without close_cb there is nothing to
+ * defer: the memory goes at once. */
+static void maybe_free(gf_client *c) {
+  if (!c->freeing || c->live != 0 || c->closer_started)
+    return;
+  if (!c->close_cb) {
+    client_free_now(c);
+    return;
+  }
+  c->closer_started = 1;
+  uv_idle_init(c->loop, &c->closer);
+  c->closer.data = c;
+  uv_close((uv_handle_t *)&c->closer, on_closer_closed);
+}
+
+void gf_client_free(gf_client *c) { gf_client_close(c, NULL); }
+
+void gf_client_set_data(gf_client *c, void *data) { c->data = data; }
+
+void *gf_client_get_data(const gf_client *c) { return c->data; }
+
+void gf_client_close(gf_client *c, gf_close_cb close_cb) {
   if (!c || c->freeing)
     return;
   c->freeing = 1;
+  c->close_cb = close_cb;
   /* gf_cancel never unlinks a generation at once (on_done comes from the
    * loop), but the next node is taken first all the same. */
   gf__queue *q = c->gens.next;
@@ -229,6 +264,6 @@ void gf__vtrace(gf_client *c, const char *fmt, va_list ap) {
   gf__redact(c->api_key, whole);
   if (strlen(whole) > GF__TRACE_MAX)
     whole[GF__TRACE_MAX] = '\0';
-  c->on_trace(c->trace_ud, whole);
+  c->on_trace(whole, c->trace_ud);
   free(whole);
 }

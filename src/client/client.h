@@ -19,6 +19,7 @@
 #include "conn/conn.h"
 #include "conn/proxy.h"
 #include "conn/url.h"
+#include "gemini/gemini.h"
 #include "gemflow.h"
 #include "tls/tls.h"
 
@@ -34,11 +35,15 @@ struct gf_client {
   uint64_t connect_timeout_ms, idle_timeout_ms, attempt_timeout_ms;
   size_t max_event_bytes;
   uint64_t max_image_bytes;
+  size_t max_header_bytes;
+  unsigned max_headers;
+  int max_json_depth;
+  uint64_t max_request_bytes; /* 0: none */
   gf__retry_policy retry;
   uint64_t rand_state;     /* the jitter's */
   double rpm;              /* requests per minute, 0: no limit */
   uint64_t next_slot;      /* loop time (ms) the next request may start */
-  void (*on_trace)(void *ud, const char *line);
+  void (*on_trace)(const char *line, void *ud);
   void *trace_ud;
   gf__tls_config *tls;     /* NULL for http:// */
   gf__pins pins;           /* resolve pins */
@@ -46,7 +51,11 @@ struct gf_client {
   int use_proxy;           /* a proxy is set, no_proxy does not bypass it */
   char *read_buf;          /* one for every connection of this client */
   int live;                /* generations not yet done */
-  int freeing;             /* gf_client_free called: free when live == 0 */
+  int freeing;             /* gf_client_close called: free when live == 0 */
+  gf_close_cb close_cb;
+  uv_idle_t closer;        /* closed to call close_cb from the loop */
+  int closer_started;
+  void *data;              /* the caller's */
   gf__queue gens;          /* live generations, for gf_client_free */
 };
 
@@ -81,6 +90,16 @@ struct gf_gen {
 
   uint64_t t0;            /* uv_hrtime at gf_generate */
   gf_timings timings;
+  gf_usage usage;         /* the result's, for on_done */
+  /* a multi-turn chat: the turn being received, committed on success */
+  gf_chat *chat;
+  gf_request *user;       /* this turn's request, for the chat */
+  gf__cturn *turn;        /* the model's parts so far */
+  gf__buf img;            /* the image being received */
+  gf__buf imgs;           /* finished images not yet matched to a part:
+                             (size_t len, bytes) records */
+  int paused;             /* gf_gen_pause: every attempt's conn too */
+  int tls_resumed;        /* the last connection's handshake resumed */
   int canceled;
   int sink_busy;          /* an fsync is running */
   int done;               /* on_done has run */

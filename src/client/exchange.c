@@ -61,10 +61,12 @@ gf__xch *gf__xch_new(const gf__xch_opts *o, const gf__ev_cbs *cbs,
   gf__buf_init(&x->errbody, GF__XCH_ERROR_BODY_MAX);
   x->http = gf__http_resp_new(&http_cbs, x);
   x->evdec = gf__evdec_new(&ev_cbs, x, o->max_event_bytes);
-  if (!x->http || !x->evdec) {
+  if (!x->http || !x->evdec ||
+      (o->max_json_depth && gf__evdec_max_depth(x->evdec, o->max_json_depth))) {
     gf__xch_free(x);
     return NULL;
   }
+  gf__http_resp_limits(x->http, o->max_header_bytes, o->max_headers);
   x->out.summary = gf__evdec_summary(x->evdec);
   x->out.retry_after_s = x->out.retry_wait_s = -1;
   return x;
@@ -525,5 +527,11 @@ static int ev_usage(void *ud, const gf_usage *u) {
   return owner_says(x, x->cbs.on_usage ? x->cbs.on_usage(x->ud, u) : 0);
 }
 
+static int ev_part(void *ud, const gf__ev_part *p) {
+  gf__xch *x = ud;
+  return owner_says(x, x->cbs.on_part ? x->cbs.on_part(x->ud, p) : 0);
+}
+
 static const gf__ev_cbs ev_cbs = {ev_thought,    ev_text,      ev_image_begin,
-                                  ev_image_data, ev_image_end, ev_usage};
+                                  ev_image_data, ev_image_end, ev_usage,
+                                  ev_part};

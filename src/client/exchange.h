@@ -27,6 +27,9 @@ typedef struct gf__xch_opts {
   int want_sse;           /* we asked for alt=sse */
   size_t max_event_bytes; /* 0: the decoder's default */
   uint64_t max_image_bytes; /* one decoded image; 0: no limit */
+  size_t max_header_bytes;  /* one response header; 0: http's default */
+  unsigned max_headers;     /* per response; 0: http's default */
+  int max_json_depth;       /* 0: the decoder's default */
   double now;             /* Unix time, for Retry-After dates */
   const char *secret;     /* the API key, redacted from every message
                              before it is cut to size; NULL: none */

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "client/client.h"
+#include "common/sized.h"
 #include "gemini/gemini.h"
 #include "http/http.h"
 
@@ -32,6 +33,11 @@ static void maybe_done(gf_gen *g);
 void gf_gen_options_init(gf_gen_options *o) {
   memset(o, 0, sizeof *o);
   o->struct_size = sizeof *o;
+}
+
+void gf_callbacks_init(gf_callbacks *cbs) {
+  memset(cbs, 0, sizeof *cbs);
+  cbs->struct_size = sizeof *cbs;
 }
 
 /* Unreserved characters pass; anything else in the key is %-encoded. */
@@ -51,7 +57,9 @@ static int build_request(gf_gen *g, const gf_request *req) {
   gf_client *c = g->client;
   gf__buf target;
   gf__buf_init(&target, 0);
-  int rc = gf__gemini_build(req, c->use_sse, &g->body, &target);
+  int rc = gf__gemini_build_chat(g->chat, req, c->use_sse, &g->body, &target);
+  if (!rc && c->max_request_bytes && g->body.len > c->max_request_bytes)
+    rc = GF_ETOOBIG; /* the service would refuse it after the upload */
   if (!rc)
     rc = gf__buf_printf(&g->target, "%s%s", c->url.prefix, target.data);
   if (!rc && c->key_in == GF_KEY_IN_QUERY && c->api_key)
@@ -60,11 +68,92 @@ static int build_request(gf_gen *g, const gf_request *req) {
   return rc;
 }
 
+/* ---- a chat's turn ------------------------------------------------------ */
+
+/* The chat is this generation's until on_done: its request is kept for the
+ * user turn, the model's parts gathered as they come. */
+static int chat_take(gf_gen *g, gf_chat *chat, const gf_request *req) {
+  if (!chat)
+    return 0;
+  if (gf__chat_acquire(chat))
+    return GF_EINVAL;
+  g->chat = chat;
+  if (!(g->user = gf__request_dup(req)) || !(g->turn = gf__cturn_new()))
+    return GF_ENOMEM;
+  return 0;
+}
+
+/* An attempt abandoned: its parts and images with it. */
+static void chat_reset(gf_gen *g) {
+  if (g->turn)
+    gf__cturn_clear(g->turn);
+  gf__buf_reset(&g->img);
+  gf__buf_reset(&g->imgs);
+}
+
+static void chat_drop(gf_gen *g) {
+  if (g->chat)
+    gf__chat_release(g->chat);
+  g->chat = NULL;
+  gf_request_free(g->user);
+  g->user = NULL;
+  gf__cturn_free(g->turn);
+  g->turn = NULL;
+  gf__buf_free(&g->img);
+  gf__buf_free(&g->imgs);
+}
+
+/* Before on_done of a success: the turn joins the chat, its image known by
+ * the file it was saved as (absolute: a saved chat may be continued from
+ * another directory). */
+static int chat_commit(gf_gen *g, const gf_result *r) {
+  if (!g->chat || r->status != GF_OK)
+    return 0;
+  if (r->file) {
+    char *abs = realpath(r->file, NULL);
+    int rc = gf__cturn_set_file(g->turn, r->sha256, abs ? abs : r->file);
+    free(abs);
+    if (rc)
+      return rc;
+  }
+  return gf__chat_commit(g->chat, g->user, &g->turn);
+}
+
+/* A finished image waits for its part (which closes with its event). */
+static int chat_image_end(gf_gen *g) {
+  size_t n = g->img.len;
+  int rc = gf__buf_append(&g->imgs, &n, sizeof n);
+  if (!rc && n)
+    rc = gf__buf_append(&g->imgs, g->img.data, n);
+  gf__buf_reset(&g->img);
+  return rc;
+}
+
+/* The oldest finished image, taken out of imgs (NULL, 0: none left). */
+static int chat_next_image(gf_gen *g, unsigned char **data, size_t *len) {
+  *data = NULL;
+  *len = 0;
+  if (g->imgs.len < sizeof(size_t))
+    return 0;
+  size_t n;
+  memcpy(&n, g->imgs.data, sizeof n);
+  if (n && !(*data = malloc(n)))
+    return GF_ENOMEM;
+  if (n)
+    memcpy(*data, g->imgs.data + sizeof n, n);
+  *len = n;
+  size_t used = sizeof n + n;
+  memmove(g->imgs.data, g->imgs.data + used, g->imgs.len - used);
+  gf__buf_truncate(&g->imgs, g->imgs.len - used);
+  return 0;
+}
+
 /* Everything a generation holds but its struct: a kept handle is only
  * the struct once on_done has run. */
 static void gen_drop(gf_gen *g) {
   gf__xch_free(g->xch);
   g->xch = NULL;
+  chat_drop(g);
   gf__sink_free(&g->sink);
   gf__buf_free(&g->body);
   if (g->target.data) /* it may hold the key */
@@ -79,16 +168,20 @@ static void gen_free(gf_gen *g) {
   free(g);
 }
 
-/* Only the fields the caller's struct has (struct_size), so the options can
- * grow without breaking programs built against an older header. */
+/* The options and callbacks the caller's header knew; defaults (NULL
+ * callbacks) for the rest. */
 static void copy_gen_options(gf_gen_options *dst, const gf_gen_options *src) {
   gf_gen_options_init(dst);
-  if (!src)
-    return;
-  size_t n = src->struct_size && src->struct_size < sizeof *dst
-                 ? src->struct_size
-                 : sizeof *dst;
-  memcpy(dst, src, n);
+  if (src)
+    gf__copy_sized(dst, sizeof *dst, src, src->struct_size);
+  dst->struct_size = sizeof *dst;
+}
+
+static void copy_callbacks(gf_callbacks *dst, const gf_callbacks *src) {
+  gf_callbacks_init(dst);
+  if (src)
+    gf__copy_sized(dst, sizeof *dst, src, src->struct_size);
+  dst->struct_size = sizeof *dst;
 }
 
 static gf_gen *gen_new(gf_client *c, const gf_gen_options *o,
@@ -98,11 +191,12 @@ static gf_gen *gen_new(gf_client *c, const gf_gen_options *o,
     return NULL;
   gf__queue_init(&g->node);
   g->client = c;
-  if (cbs)
-    g->cbs = *cbs;
+  copy_callbacks(&g->cbs, cbs);
   g->ud = ud;
   gf__buf_init(&g->body, 0);
   gf__buf_init(&g->target, 0);
+  gf__buf_init(&g->img, 0);
+  gf__buf_init(&g->imgs, 0);
   g->timings = (gf_timings){-1, -1, -1, -1, -1, -1};
   int room = c->retry.max_attempts > 1 ? c->retry.max_attempts - 1 : 0;
   if ((room && !(g->retries = calloc((size_t)room, sizeof *g->retries))) ||
@@ -125,7 +219,9 @@ int gf_generate(gf_client *c, const gf_request *req,
   if (!g)
     return GF_ENOMEM;
   g->keep_handle = o.keep_handle != 0;
-  int rc = build_request(g, req);
+  int rc = chat_take(g, o.chat, req);
+  if (!rc)
+    rc = build_request(g, req);
   g->t0 = uv_hrtime();
   if (!rc)
     rc = attempt_start(g);
@@ -149,6 +245,19 @@ void gf_cancel(gf_gen *g) {
 }
 
 void *gf_gen_userdata(const gf_gen *g) { return g->ud; }
+
+static int set_paused(gf_gen *g, int on) {
+  if (!g || g->done)
+    return GF_EINVAL;
+  g->paused = on;
+  if (g->conn && g->phase == GF__PH_ATTEMPT)
+    gf__conn_pause(g->conn, on);
+  return 0;
+}
+
+int gf_gen_pause(gf_gen *g) { return set_paused(g, 1); }
+
+int gf_gen_resume(gf_gen *g) { return set_paused(g, 0); }
 
 void gf_gen_release(gf_gen *g) {
   if (!g || !g->keep_handle || g->released)
@@ -231,6 +340,9 @@ static int attempt_open(gf_gen *g) {
   gf__xch_opts xo = {.want_sse = c->use_sse,
                      .max_event_bytes = c->max_event_bytes,
                      .max_image_bytes = c->max_image_bytes,
+                     .max_header_bytes = c->max_header_bytes,
+                     .max_headers = c->max_headers,
+                     .max_json_depth = c->max_json_depth,
                      .now = (double)time(NULL),
                      .secret = c->api_key};
   g->xch = gf__xch_new(&xo, &ev_cbs, xch_trace, g);
@@ -238,6 +350,7 @@ static int attempt_open(gf_gen *g) {
     return GF_ENOMEM;
   g->images_seen = 0;
   g->own_err = 0;
+  g->tls_resumed = 0;
   g->phase = GF__PH_ATTEMPT;
   /* the stages of the attempt that gives the result, from gf_generate */
   g->timings = (gf_timings){-1, -1, -1, -1, -1, -1};
@@ -255,7 +368,10 @@ static int attempt_open(gf_gen *g) {
   };
   if (g->attempts > 1)
     gf__trace(c, "* attempt %d", g->attempts);
-  return gf__conn_open(&g->conn, &o, &cbs, g);
+  int rc = gf__conn_open(&g->conn, &o, &cbs, g);
+  if (!rc && g->paused)
+    gf__conn_pause(g->conn, 1);
+  return rc;
 }
 
 /* The request target as printed: the key parameter's value replaced. */
@@ -287,11 +403,13 @@ static void on_connected(void *ud) {
   gf_client *c = g->client;
   g->timings.connected = gen_ms(g);
   const char *suite = gf__conn_tls_suite(g->conn);
-  gf__trace(c, "* connected to %s%s%s", gf__conn_peer(g->conn),
-            suite ? " with " : "", suite ? suite : "");
+  g->tls_resumed = gf__conn_tls_resumed(g->conn);
+  gf__trace(c, "* connected to %s%s%s%s", gf__conn_peer(g->conn),
+            suite ? " with " : "", suite ? suite : "",
+            g->tls_resumed ? " (session resumed)" : "");
   /* identity: the body is parsed as it streams, a compressed one is not */
   char agent[32];
-  snprintf(agent, sizeof agent, "gemflow/%s", gf_version());
+  snprintf(agent, sizeof agent, "gemflow/%s", gf_version_string());
   gf__http_header h[5] = {
       {"Content-Type", "application/json"},
       {"Accept", c->use_sse ? "text/event-stream" : "application/json"},
@@ -370,6 +488,7 @@ static void retry(gf_gen *g, const gf__outcome *o, uint64_t delay_ms) {
             g->attempts, gf_err_name(o->status), o->message ? ": " : "",
             o->message ? o->message : "", a->delay_s);
   gf__sink_reset(&g->sink);
+  chat_reset(g);
   g->next_delay_ms = delay_ms;
   g->phase = GF__PH_RETRY;
   gf__conn_close(g->conn);
@@ -461,6 +580,8 @@ static int ev_image_begin(void *ud, const char *mime, int thought) {
 static int ev_image_data(void *ud, const unsigned char *p, size_t n) {
   gf_gen *g = ud;
   int rc = gf__sink_write(&g->sink, p, n);
+  if (!rc && g->chat)
+    rc = gf__buf_append(&g->img, p, n);
   if (rc)
     return sink_failed(g, rc);
   if (g->cbs.on_image_data)
@@ -473,6 +594,8 @@ static int ev_image_end(void *ud, const char *mime, int thought,
   gf_gen *g = ud;
   g->timings.image_end = gen_ms(g);
   int rc = gf__sink_end(&g->sink, mime, thought);
+  if (!rc && g->chat)
+    rc = chat_image_end(g);
   if (rc)
     return sink_failed(g, rc);
   gf__trace(g->client, "* image %d ends: %s, %llu bytes%s", g->images_seen,
@@ -491,8 +614,23 @@ static int ev_usage(void *ud, const gf_usage *u) {
   return stopped(g);
 }
 
+static int ev_part(void *ud, const gf__ev_part *p) {
+  gf_gen *g = ud;
+  if (!g->chat)
+    return stopped(g);
+  unsigned char *data = NULL;
+  size_t len = 0;
+  int rc = p->image ? chat_next_image(g, &data, &len) : 0;
+  if (!rc && (!p->image || data))
+    rc = gf__cturn_add(g->turn, p, data, len);
+  else
+    free(data);
+  return rc ? sink_failed(g, rc) : stopped(g);
+}
+
 static const gf__ev_cbs ev_cbs = {ev_thought,    ev_text,      ev_image_begin,
-                                  ev_image_data, ev_image_end, ev_usage};
+                                  ev_image_data, ev_image_end, ev_usage,
+                                  ev_part};
 
 /* ---- the end ------------------------------------------------------------ */
 
@@ -556,8 +694,11 @@ static void fill_result(gf_gen *g, gf_result *r) {
   memset(r, 0, sizeof *r);
   r->status = g->result;
   r->retry_after_s = -1;
-  r->timings = g->timings;
+  memset(&g->usage, 0, sizeof g->usage);
+  r->usage = &g->usage;
+  r->timings = &g->timings;
   r->attempts = g->attempts;
+  r->tls_resumed = g->tls_resumed;
   r->retries = g->nretries ? g->retries : NULL;
   r->nretries = g->nretries;
   r->message = g->msg[0] ? g->msg : NULL;
@@ -569,7 +710,7 @@ static void fill_result(gf_gen *g, gf_result *r) {
     r->block_reason = s->block_reason;
     r->model_version = s->model_version;
     r->response_id = s->response_id;
-    r->usage = s->usage;
+    g->usage = s->usage;
     if (g->result != GF_OK) {
       r->api_status = o->api_status;
       r->retry_after_s = o->retry_after_s;
@@ -596,6 +737,11 @@ static void maybe_done(gf_gen *g) {
   g->timings.done = gen_ms(g);
   gf_result r;
   fill_result(g, &r);
+  if (chat_commit(g, &r)) {
+    r.status = GF_ENOMEM;
+    r.message = "out of memory keeping the chat's turn";
+  }
+  chat_drop(g);
   gf_client *c = g->client;
   gf__client_remove(c, g); /* gf_client_free from on_done must not cancel it */
   g->in_done = 1;

@@ -61,17 +61,36 @@ static int create_exclusive(char *path, size_t suffix_at) {
   return -1;
 }
 
+/* The prefix goes into the temporary's name (".gemflow-<prefix>-XXXXXX.part")
+ * so that whoever finds it stale knows whose it was: a batch shard sharing
+ * its directory removes only its own items' leftovers. Only a plain name
+ * short enough to stay far below NAME_MAX is carried; any other leaves the
+ * plain ".gemflow-XXXXXX.part". */
+#define TAG_MAX 128
+
+static const char *temp_tag(const gf__sink *s) {
+  const char *p = s->out_prefix;
+  size_t n = p ? strlen(p) : 0;
+  if (n == 0 || n > TAG_MAX || p[0] == '.' ||
+      strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                "0123456789._-") != n)
+    return NULL;
+  return p;
+}
+
 static int open_temp(gf__sink *s) {
   char *dir = target_dir(s);
   if (!dir)
     return GF_ENOMEM;
-  size_t n = strlen(dir) + 32;
+  const char *tag = temp_tag(s);
+  size_t n = strlen(dir) + (tag ? strlen(tag) + 1 : 0) + 32;
   s->cur.tmp = malloc(n);
   if (!s->cur.tmp) {
     free(dir);
     return GF_ENOMEM;
   }
-  int at = snprintf(s->cur.tmp, n, "%s/.gemflow-", dir);
+  int at = snprintf(s->cur.tmp, n, "%s/.gemflow-%s%s", dir, tag ? tag : "",
+                    tag ? "-" : "");
   snprintf(s->cur.tmp + at, n - (size_t)at, "XXXXXX.part");
   free(dir);
   s->fd = create_exclusive(s->cur.tmp, (size_t)at);

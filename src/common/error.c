@@ -30,7 +30,9 @@ const char *gf_err_name(int err) {
 #define GF__STR(x) #x
 #define GF__XSTR(x) GF__STR(x)
 
-const char *gf_version(void) {
+unsigned gf_version(void) { return GF_VERSION_HEX; }
+
+const char *gf_version_string(void) {
   return GF__XSTR(GF_VERSION_MAJOR) "." GF__XSTR(GF_VERSION_MINOR) "."
       GF__XSTR(GF_VERSION_PATCH);
 }

@@ -62,7 +62,7 @@ static void compress_one(uint32_t h[8], const unsigned char *p) {
   h[7] += k;
 }
 
-static void compress_generic(uint32_t h[8], const unsigned char *p,
+void gf__sha256_blocks_generic(uint32_t h[8], const unsigned char *p,
                              size_t blocks) {
   for (; blocks--; p += 64)
     compress_one(h, p);
@@ -127,26 +127,22 @@ typedef void (*compress_fn)(uint32_t h[8], const unsigned char *p,
                             size_t blocks);
 static compress_fn compress_impl;
 
-static void compress(uint32_t h[8], const unsigned char *p, size_t blocks) {
+void gf__sha256_blocks(uint32_t h[8], const unsigned char *p, size_t blocks) {
   if (!compress_impl) {
-    compress_impl = compress_generic;
+    compress_impl = gf__sha256_blocks_generic;
 #ifdef GF__SHA_X86
-    if (have_shani() && !getenv("GF_NO_SHANI"))
+    if (have_shani())
       compress_impl = compress_shani;
 #endif
   }
   compress_impl(h, p, blocks);
 }
 
-void gf__sha256_use_plain(int on) {
-  compress_impl = on ? compress_generic : NULL;
-}
-
 int gf__sha256_accelerated(void) {
   uint32_t h[8] = {0};
   unsigned char block[64] = {0};
-  compress(h, block, 1);
-  return compress_impl != compress_generic;
+  gf__sha256_blocks(h, block, 1);
+  return compress_impl != gf__sha256_blocks_generic;
 }
 
 void gf__sha256_init(gf__sha256 *s) {
@@ -169,12 +165,12 @@ void gf__sha256_update(gf__sha256 *s, const void *data, size_t n) {
     n -= take;
     if (s->used < 64)
       return;
-    compress(s->h, s->block, 1);
+    gf__sha256_blocks(s->h, s->block, 1);
     s->used = 0;
   }
   size_t blocks = n / 64;
   if (blocks)
-    compress(s->h, p, blocks);
+    gf__sha256_blocks(s->h, p, blocks);
   p += blocks * 64;
   n -= blocks * 64;
   memcpy(s->block, p, n);

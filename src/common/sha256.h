@@ -16,9 +16,11 @@ typedef struct gf__sha256 {
 void gf__sha256_init(gf__sha256 *s);
 void gf__sha256_update(gf__sha256 *s, const void *p, size_t n);
 void gf__sha256_final(gf__sha256 *s, unsigned char out[32]);
-/* 1 when the CPU's SHA extensions are used (GF_NO_SHANI=1 turns them off,
- * for tests of the plain path). */
+/* 1 when the CPU's SHA extensions are used. */
 int gf__sha256_accelerated(void);
-/* Tests: 1 forces the plain C path, 0 goes back to the best one. */
-void gf__sha256_use_plain(int on);
+/* The compression function over whole 64-byte blocks: the best path the
+ * CPU allows, and the plain C one (which the other must agree with). */
+void gf__sha256_blocks(uint32_t h[8], const unsigned char *p, size_t blocks);
+void gf__sha256_blocks_generic(uint32_t h[8], const unsigned char *p,
+                               size_t blocks);
 #endif

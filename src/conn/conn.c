@@ -63,6 +63,8 @@ struct gf__conn {
   int closing;
   int pending;  /* handles and requests still to call back */
   int stopped;  /* on_data asked to stop */
+  int paused;   /* the owner's back-pressure (gf__conn_pause) */
+  uint64_t paused_at; /* loop time the pause began, once open */
   gf__resolve *res; /* the running lookup, if any */
   struct sockaddr_storage *addrs; /* in the order they are tried */
   unsigned char *astate;          /* A_* per address */
@@ -93,6 +95,7 @@ static void start_resolve(gf__conn *c);
 static void stop_resolve(gf__conn *c);
 static void end(gf__conn *c, int err, const char *msg);
 static void release(gf__conn *c);
+static void open_reading(gf__conn *c);
 
 /* ---- public ------------------------------------------------------------- */
 
@@ -150,6 +153,10 @@ const char *gf__conn_peer(const gf__conn *c) { return c->peer; }
 
 const char *gf__conn_tls_suite(const gf__conn *c) {
   return c->tls ? gf__tls_suite(c->tls) : NULL;
+}
+
+int gf__conn_tls_resumed(const gf__conn *c) {
+  return c->tls && gf__tls_resumed(c->tls);
 }
 
 /* ---- teardown ----------------------------------------------------------- */
@@ -516,8 +523,7 @@ static void deliver(gf__conn *c, const char *p, size_t n) {
  * with n bytes of it already read): TLS, or open. */
 static void stream_ready(gf__conn *c, const char *p, size_t n) {
   if (!c->url->tls) {
-    c->state = ST_OPEN;
-    arm_timer(c, c->idle_timeout_ms);
+    open_reading(c);
     c->cbs.on_connected(c->ud);
     if (n && c->state == ST_OPEN && !c->closing)
       deliver(c, p, n);
@@ -625,8 +631,7 @@ static void tls_handshake(void *ud, int status) {
     end(c, status, gf__tls_errmsg(c->tls));
     return;
   }
-  c->state = ST_OPEN;
-  arm_timer(c, c->idle_timeout_ms);
+  open_reading(c);
   c->cbs.on_connected(c->ud);
 }
 
@@ -643,6 +648,37 @@ static int start_tls(gf__conn *c) {
 }
 
 /* ---- reading ------------------------------------------------------------ */
+
+/* The stream to the origin is open: read, or hold still when paused. */
+static void open_reading(gf__conn *c) {
+  c->state = ST_OPEN;
+  if (!c->paused) {
+    arm_timer(c, c->idle_timeout_ms);
+    return;
+  }
+  c->paused_at = uv_now(c->loop);
+  uv_timer_stop(&c->timer);
+  uv_read_stop((uv_stream_t *)c->tcp);
+}
+
+void gf__conn_pause(gf__conn *c, int on) {
+  if (!c || c->closing || c->state == ST_ENDED || c->paused == !!on)
+    return;
+  c->paused = !!on;
+  if (c->state != ST_OPEN)
+    return; /* applied by open_reading */
+  if (on) {
+    c->paused_at = uv_now(c->loop);
+    uv_timer_stop(&c->timer);
+    uv_read_stop((uv_stream_t *)c->tcp);
+    return;
+  }
+  if (c->deadline)
+    c->deadline += uv_now(c->loop) - c->paused_at;
+  if (!c->stopped)
+    uv_read_start((uv_stream_t *)c->tcp, on_alloc, on_read);
+  arm_timer(c, c->idle_timeout_ms);
+}
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   gf__conn *c = h->data;

@@ -66,8 +66,14 @@ int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
 /* Queues plaintext (copied). Only after on_connected. */
 int gf__conn_write(gf__conn *c, const char *p, size_t n);
 void gf__conn_close(gf__conn *c);
+/* on 1: stop reading once the connection is open (now, or as soon as it
+ * opens), with the idle and whole-attempt timeouts stopped; 0: read again,
+ * the idle timeout anew and the attempt's deadline moved by the pause. */
+void gf__conn_pause(gf__conn *c, int on);
 /* "127.0.0.1:8443" (or "localhost:8443 via proxy 127.0.0.1:3128"), after
  * on_connected. Never the proxy's credentials. */
 const char *gf__conn_peer(const gf__conn *c);
 const char *gf__conn_tls_suite(const gf__conn *c);
+/* 1 when the TLS handshake resumed an earlier session (after on_connected) */
+int gf__conn_tls_resumed(const gf__conn *c);
 #endif

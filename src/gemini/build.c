@@ -10,16 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gemini/gemini_int.h"
+#include "gemini/chat.h"
 
 static int gf__put(gf__buf *b, const char *s);
-static int gf__put_str(gf__buf *b, const char *s);
+static int gf__put_user(gf__buf *b, const gf_request *req);
+static int gf__put_model(gf__buf *b, const gf__cturn *t);
 static int gf__put_ref(gf__buf *b, const gf__ref *r);
 static int gf__put_config(gf__buf *b, const gf_request *req);
 static int gf__target(const char *model, int use_sse, gf__buf *target);
 
 int gf__gemini_build(const gf_request *req, int use_sse, gf__buf *body,
                      gf__buf *target) {
+  return gf__gemini_build_chat(NULL, req, use_sse, body, target);
+}
+
+int gf__gemini_build_chat(const gf_chat *chat, const gf_request *req,
+                          int use_sse, gf__buf *body, gf__buf *target) {
   if (!req || !body || !target || !req->prompt || !*req->prompt)
     return GF_EINVAL;
   const char *model = gf__gemini_model(req);
@@ -29,16 +35,20 @@ int gf__gemini_build(const gf_request *req, int use_sse, gf__buf *body,
       (req->size && gf__model_check_size(model, req->size, req->passthrough)))
     return GF_EINVAL;
   size_t start = body->len;
-  int rc = gf__put(body, "{\"contents\":[{\"role\":\"user\",\"parts\":[{"
-                         "\"text\":");
+  int rc = gf__put(body, "{\"contents\":[");
+  for (int i = 0; chat && !rc && i < chat->nturns; i++) {
+    rc = gf__put_user(body, chat->turns[i].user);
+    if (!rc)
+      rc = gf__put(body, ",");
+    if (!rc)
+      rc = gf__put_model(body, chat->turns[i].model);
+    if (!rc)
+      rc = gf__put(body, ",");
+  }
   if (!rc)
-    rc = gf__put_str(body, req->prompt);
+    rc = gf__put_user(body, req);
   if (!rc)
-    rc = gf__put(body, "}");
-  for (int i = 0; !rc && i < req->nrefs; i++)
-    rc = gf__put_ref(body, &req->refs[i]);
-  if (!rc)
-    rc = gf__put(body, "]}],");
+    rc = gf__put(body, "],");
   if (!rc)
     rc = gf__put_config(body, req);
   if (!rc && req->search)
@@ -58,7 +68,7 @@ static int gf__put(gf__buf *b, const char *s) {
 
 /* A JSON string: quotes, backslashes and control characters escaped, as
  * json-c does; UTF-8 (checked by the setters) and '/' pass as they are. */
-static int gf__put_str(gf__buf *b, const char *s) {
+int gf__json_put_str(gf__buf *b, const char *s) {
   int rc = gf__buf_appendc(b, '"');
   for (const unsigned char *p = (const unsigned char *)s; !rc && *p; p++) {
     const unsigned char *run = p;
@@ -82,22 +92,80 @@ static int gf__put_str(gf__buf *b, const char *s) {
   return rc ? rc : gf__buf_appendc(b, '"');
 }
 
-static int gf__put_ref(gf__buf *b, const gf__ref *r) {
-  char *b64 = malloc(GF_B64_ENC_LEN(r->len) + 1);
+/* {"role":"user","parts":[{"text":...},{"inline_data":...}...]} */
+static int gf__put_user(gf__buf *b, const gf_request *req) {
+  int rc = gf__put(b, "{\"role\":\"user\",\"parts\":[{\"text\":");
+  if (!rc)
+    rc = gf__json_put_str(b, req->prompt);
+  if (!rc)
+    rc = gf__put(b, "}");
+  for (int i = 0; !rc && i < req->nrefs; i++)
+    rc = gf__put_ref(b, &req->refs[i]);
+  return rc ? rc : gf__put(b, "]}");
+}
+
+int gf__json_put_b64(gf__buf *b, const unsigned char *p, size_t n) {
+  char *b64 = malloc(GF_B64_ENC_LEN(n) + 1);
   if (!b64)
     return GF_ENOMEM;
-  size_t n = gf__b64_encode(r->data, r->len, b64);
-  int rc = gf__put(b, ",{\"inline_data\":{\"mime_type\":");
+  size_t len = gf__b64_encode(p, n, b64);
+  int rc = gf__buf_appendc(b, '"');
   if (!rc)
-    rc = gf__put_str(b, r->mime);
+    rc = gf__buf_append(b, b64, len); /* base64 needs no escaping */
   if (!rc)
-    rc = gf__put(b, ",\"data\":\"");
-  if (!rc)
-    rc = gf__buf_append(b, b64, n); /* base64 needs no escaping */
-  if (!rc)
-    rc = gf__put(b, "\"}}");
+    rc = gf__buf_appendc(b, '"');
   free(b64);
   return rc;
+}
+
+/* A part as the service sent it: camelCase, the signature beside it. */
+static int gf__put_part(gf__buf *b, const gf__cpart *p) {
+  int rc;
+  if (p->image) {
+    rc = gf__put(b, "{\"inlineData\":{\"mimeType\":");
+    if (!rc)
+      rc = gf__json_put_str(b, p->mime ? p->mime : "image/png");
+    if (!rc)
+      rc = gf__put(b, ",\"data\":");
+    if (!rc)
+      rc = gf__json_put_b64(b, p->data, p->len);
+    if (!rc)
+      rc = gf__put(b, "}");
+  } else {
+    rc = gf__put(b, "{\"text\":");
+    if (!rc)
+      rc = gf__json_put_str(b, p->text ? p->text : "");
+  }
+  if (!rc && p->thought)
+    rc = gf__put(b, ",\"thought\":true");
+  if (!rc && p->signature) {
+    rc = gf__put(b, ",\"thoughtSignature\":");
+    if (!rc)
+      rc = gf__json_put_str(b, p->signature);
+  }
+  return rc ? rc : gf__put(b, "}");
+}
+
+static int gf__put_model(gf__buf *b, const gf__cturn *t) {
+  int rc = gf__put(b, "{\"role\":\"model\",\"parts\":[");
+  for (int i = 0; !rc && i < t->nparts; i++) {
+    if (i)
+      rc = gf__put(b, ",");
+    if (!rc)
+      rc = gf__put_part(b, &t->parts[i]);
+  }
+  return rc ? rc : gf__put(b, "]}");
+}
+
+static int gf__put_ref(gf__buf *b, const gf__ref *r) {
+  int rc = gf__put(b, ",{\"inline_data\":{\"mime_type\":");
+  if (!rc)
+    rc = gf__json_put_str(b, r->mime);
+  if (!rc)
+    rc = gf__put(b, ",\"data\":");
+  if (!rc)
+    rc = gf__json_put_b64(b, r->data, r->len);
+  return rc ? rc : gf__put(b, "}}");
 }
 
 /* imageConfig only when something is in it, its keys only when set. */
@@ -112,12 +180,12 @@ static int gf__put_config(gf__buf *b, const gf_request *req) {
   if (!rc && req->aspect) {
     rc = gf__put(b, "\"aspectRatio\":");
     if (!rc)
-      rc = gf__put_str(b, req->aspect);
+      rc = gf__json_put_str(b, req->aspect);
   }
   if (!rc && req->size) {
     rc = gf__put(b, req->aspect ? ",\"imageSize\":" : "\"imageSize\":");
     if (!rc)
-      rc = gf__put_str(b, req->size);
+      rc = gf__json_put_str(b, req->size);
   }
   if (!rc && (req->aspect || req->size))
     rc = gf__put(b, "}");

@@ -23,8 +23,16 @@ gf__evdec *gf__evdec_new(const gf__ev_cbs *cbs, void *ud,
   gf__buf_init(&d->ev, max_event_bytes ? max_event_bytes : GF__EVENT_DEFAULT);
   gf__buf_init(&d->raw, GF__RAW_MAX);
   d->sum.error.retry_delay_s = -1;
+  d->max_depth = GF__JS_DEFAULT_DEPTH;
   gf__jscan_reset(d);
   return d;
+}
+
+int gf__evdec_max_depth(gf__evdec *d, int depth) {
+  if (depth < 1 || depth > GF__JS_MAX_DEPTH)
+    return GF_EINVAL;
+  d->max_depth = depth;
+  return 0;
 }
 
 void gf__evdec_free(gf__evdec *d) {

@@ -11,6 +11,8 @@ static json_object *gf__get(json_object *o, const char *key, json_type t);
 static int gf__ev_error(gf__evdec *d, json_object *err);
 static int gf__ev_fields(gf__evdec *d, json_object *root, json_object *cand);
 static int gf__ev_parts(gf__evdec *d, json_object *cand);
+static int gf__ev_one_part(gf__evdec *d, json_object *part, int thought,
+                       json_object *text);
 static int gf__ev_usage(gf__evdec *d, json_object *root, int *seen);
 static int gf__set(char **dst, json_object *s);
 
@@ -73,7 +75,8 @@ static int gf__ev_fields(gf__evdec *d, json_object *root, json_object *cand) {
   return rc;
 }
 
-/* Text parts; image parts went out while the event streamed. */
+/* Text parts; image parts went out while the event streamed. Then each
+ * part as a whole, for a chat's history. */
 static int gf__ev_parts(gf__evdec *d, json_object *cand) {
   json_object *content = gf__get(cand, "content", json_type_object);
   json_object *parts = gf__get(content, "parts", json_type_array);
@@ -82,16 +85,39 @@ static int gf__ev_parts(gf__evdec *d, json_object *cand) {
     json_object *part = json_object_array_get_idx(parts, i);
     json_object *text = gf__get(part, "text", json_type_string);
     json_object *th = gf__get(part, "thought", json_type_boolean);
+    int thought = th && json_object_get_boolean(th);
     size_t len = text ? (size_t)json_object_get_string_len(text) : 0;
-    if (!len)
-      continue;
     int (*cb)(void *, const char *, size_t) =
-        th && json_object_get_boolean(th) ? d->cbs.on_thought : d->cbs.on_text;
-    int rc = cb ? cb(d->ud, json_object_get_string(text), len) : 0;
+        thought ? d->cbs.on_thought : d->cbs.on_text;
+    int rc = cb && len ? cb(d->ud, json_object_get_string(text), len) : 0;
+    if (!rc && d->cbs.on_part)
+      rc = gf__ev_one_part(d, part, thought, text);
     if (rc)
       return rc;
   }
   return 0;
+}
+
+static int gf__ev_one_part(gf__evdec *d, json_object *part, int thought,
+                       json_object *text) {
+  json_object *in = gf__get(part, "inlineData", json_type_object);
+  if (!in)
+    in = gf__get(part, "inline_data", json_type_object);
+  json_object *mime = gf__get(in, "mimeType", json_type_string);
+  if (!mime)
+    mime = gf__get(in, "mime_type", json_type_string);
+  json_object *sig = gf__get(part, "thoughtSignature", json_type_string);
+  if (!sig)
+    sig = gf__get(part, "thought_signature", json_type_string);
+  if (!text && !in)
+    return 0; /* nothing a chat sends back (a function call, ...) */
+  gf__ev_part p = {thought,
+                text ? json_object_get_string(text) : NULL,
+                text ? (size_t)json_object_get_string_len(text) : 0,
+                !text && in,
+                mime ? json_object_get_string(mime) : NULL,
+                sig ? json_object_get_string(sig) : NULL};
+  return d->cbs.on_part(d->ud, &p);
 }
 
 /* Each count that is present replaces the one before: the first events

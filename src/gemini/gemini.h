@@ -19,6 +19,7 @@
 #include "gemflow.h"
 
 struct gf__buf;
+struct gf__ev_part;
 
 /* ---- requests ---- */
 /* The request body and the target path:
@@ -30,9 +31,36 @@ struct gf__buf;
  * model set after them (and passthrough is off). */
 int gf__gemini_build(const gf_request *req, int use_sse, struct gf__buf *body,
                      struct gf__buf *target);
+/* The same, with a chat's history (NULL: none) before req's user turn. */
+int gf__gemini_build_chat(const gf_chat *chat, const gf_request *req,
+                          int use_sse, struct gf__buf *body,
+                          struct gf__buf *target);
 const char *gf__gemini_model(const gf_request *req);
 /* A deep copy (reference images included); NULL on ENOMEM. */
 gf_request *gf__request_dup(const gf_request *req);
+
+/* ---- multi-turn chats (chat.c) ---- */
+/* The model's turn as it arrives, kept for the chat. */
+typedef struct gf__cturn gf__cturn;
+gf__cturn *gf__cturn_new(void);
+void gf__cturn_free(gf__cturn *t);
+/* Drops every part (an attempt was abandoned). */
+void gf__cturn_clear(gf__cturn *t);
+/* Keeps p when it goes back to the service: every part that is not a
+ * thought, and every part that carries a signature. An image part takes
+ * its bytes (data, len: malloc'd, owned from now on, freed when not
+ * kept). 0 or GF_ENOMEM. */
+int gf__cturn_add(gf__cturn *t, const struct gf__ev_part *p, unsigned char *data,
+                  size_t len);
+/* The image part whose bytes have this sha256 was saved as file. */
+int gf__cturn_set_file(gf__cturn *t, const unsigned char sha[32],
+                       const char *file);
+/* A generation uses the chat: 0, or GF_EINVAL when another one does. */
+int gf__chat_acquire(gf_chat *c);
+void gf__chat_release(gf_chat *c);
+/* Appends the user turn (a copy of req) and the model's (taken: *model
+ * becomes NULL). 0 or GF_ENOMEM (the chat unchanged). */
+int gf__chat_commit(gf_chat *c, const gf_request *req, gf__cturn **model);
 
 /* ---- errors ---- */
 typedef struct gf__api_error {
@@ -52,6 +80,18 @@ void gf__api_error_free(gf__api_error *e);
 int gf__gemini_parse_error(const char *json, size_t n, gf__api_error *e);
 
 /* ---- response events ---- */
+/* One part of candidates[0].content.parts[], as a multi-turn chat keeps
+ * it: a text (thought or not), or an image whose bytes went out through
+ * the image callbacks before. signature: its thoughtSignature or NULL. */
+typedef struct gf__ev_part {
+  int thought;
+  const char *text; /* NUL-terminated; NULL for an image part */
+  size_t text_len;
+  int image;        /* an inlineData part */
+  const char *mime; /* its mimeType, or NULL */
+  const char *signature;
+} gf__ev_part;
+
 typedef struct gf__ev_cbs {
   int (*on_thought)(void *ud, const char *text, size_t n);
   int (*on_text)(void *ud, const char *text, size_t n);
@@ -63,6 +103,9 @@ typedef struct gf__ev_cbs {
   int (*on_image_end)(void *ud, const char *mime, int thought,
                       uint64_t bytes);
   int (*on_usage)(void *ud, const gf_usage *u);
+  /* Every part of candidates[0], in order, when its event has closed
+   * (after that part's on_thought or on_text). */
+  int (*on_part)(void *ud, const gf__ev_part *p);
 } gf__ev_cbs;
 
 /* What the stream said, for the verdict and the result. */
@@ -101,6 +144,9 @@ typedef struct gf__evdec gf__evdec;
 gf__evdec *gf__evdec_new(const gf__ev_cbs *cbs, void *ud,
                          size_t max_event_bytes);
 void gf__evdec_free(gf__evdec *d);
+/* Nesting allowed in one response object: 1..64 (default 32); GF_EINVAL
+ * outside. Before the first byte. */
+int gf__evdec_max_depth(gf__evdec *d, int depth);
 const gf__gem_summary *gf__evdec_summary(const gf__evdec *d);
 
 /* SSE mode: the bytes of one event's data, in pieces, then event_end.

@@ -41,8 +41,14 @@ int gf__api_error_from_json(struct json_object *err, gf__api_error *e);
  * allowed. 0, GF_EJSON or GF_ENOMEM; *out is the caller's to put. */
 int gf__json_parse(const char *p, size_t n, struct json_object **out);
 
+/* build.c, for chat_json.c too: a JSON string of s (escaped as json-c
+ * does), and of p[0..n) in base64. */
+int gf__json_put_str(gf__buf *b, const char *s);
+int gf__json_put_b64(gf__buf *b, const unsigned char *p, size_t n);
+
 /* ---- event decoder ---- */
-#define GF__JS_MAX_DEPTH 32 /* nesting inside one response object */
+#define GF__JS_MAX_DEPTH 64 /* nesting inside one response object, at most */
+#define GF__JS_DEFAULT_DEPTH 32
 #define GF__CAP_MAX 128     /* keys and mime types we look at */
 #define GF__IMG_OUT 49152   /* decoded image bytes per on_image_data */
 #define GF__RAW_MAX (64 * 1024)
@@ -105,6 +111,7 @@ struct gf__evdec {
   int str_kind, str_is_key;
   int depth;
   gf__jframe stack[GF__JS_MAX_DEPTH + 1];
+  int max_depth; /* at most GF__JS_MAX_DEPTH */
   int top_objects; /* bare top-level objects seen (array mode) */
   char cap[GF__CAP_MAX];
   size_t cap_len;

@@ -247,7 +247,7 @@ static void gf__js_value(gf__evdec *d, size_t i, char c) {
 static void gf__js_open(gf__evdec *d, size_t i, int kind, int is_obj) {
   /* nesting counts from the response object, the body's array aside */
   int outer = d->depth && d->stack[0].kind == GF__JK_TOPARR;
-  if (d->depth - outer == GF__JS_MAX_DEPTH) {
+  if (d->depth - outer >= d->max_depth) {
     gf__js_fail(d, GF_EJSON);
     return;
   }

@@ -14,6 +14,15 @@ void gf__http_gather_init(gf__http_gather *g) {
   g->nlen = 0;
   g->state = GF__G_DONE;
   g->count = 0;
+  g->max_count = GF_HTTP_MAX_HEADERS;
+}
+
+void gf__http_gather_limits(gf__http_gather *g, size_t header_bytes,
+                            unsigned headers) {
+  if (header_bytes)
+    gf__buf_init(&g->buf, header_bytes + 1);
+  if (headers)
+    g->max_count = headers;
 }
 
 void gf__http_gather_free(gf__http_gather *g) { gf__buf_free(&g->buf); }
@@ -55,7 +64,7 @@ int gf__http_gather_value_done(gf__http_gather *g, gf__http_header *h,
   if (g->state != GF__G_VALUE)
     return GF_EHTTP;
   g->state = GF__G_DONE;
-  if (++g->count > GF_HTTP_MAX_HEADERS)
+  if (++g->count > g->max_count)
     return GF_ETOOBIG;
   char *v = g->buf.data + g->nlen + 1;
   size_t n = g->buf.len - g->nlen - 1;

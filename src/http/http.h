@@ -38,6 +38,13 @@ int gf__http_write_request(struct gf__buf *out, const char *method,
                            const char *target, const char *host,
                            const gf__http_header *hdrs, size_t nhdrs,
                            uint64_t content_length);
+/* Shared by the request and response writers: GF_EINVAL for a header as
+ * described above (allow_host: a response may carry Host-like names), and
+ * "name: value\r\n" for each header. */
+int gf__http_check_headers(const gf__http_header *hdrs, size_t n,
+                           int allow_host);
+int gf__http_put_headers(struct gf__buf *out, const gf__http_header *hdrs,
+                         size_t n);
 
 /* ---- response parser (client) ---- */
 typedef struct gf__http_resp_cbs {
@@ -60,6 +67,10 @@ typedef struct gf__http_resp gf__http_resp;
 
 gf__http_resp *gf__http_resp_new(const gf__http_resp_cbs *cbs, void *ud);
 void gf__http_resp_free(gf__http_resp *r);
+/* Bounds other than the defaults (0 keeps one): bytes of one header (name
+ * and value), headers per response. Before the first byte. */
+void gf__http_resp_limits(gf__http_resp *r, size_t header_bytes,
+                          unsigned headers);
 /* Feeds bytes. Returns 0, GF_EHTTP for malformed input, GF_ETOOBIG for an
  * over-long header, or the non-zero value a callback returned. Bytes after
  * the end of the message are ignored (one response per request here). 1xx
@@ -133,9 +144,14 @@ typedef struct gf__http_gather {
   size_t nlen;     /* name length, once the name is complete */
   int state;       /* where in the header we are (gather.c) */
   unsigned count;  /* headers in this message so far */
+  unsigned max_count;
 } gf__http_gather;
 
 void gf__http_gather_init(gf__http_gather *g);
+/* Other bounds than GF_HTTP_MAX_HEADER and GF_HTTP_MAX_HEADERS (0 keeps
+ * the default); before the first byte. */
+void gf__http_gather_limits(gf__http_gather *g, size_t header_bytes,
+                            unsigned headers);
 void gf__http_gather_free(gf__http_gather *g);
 /* A new message: the header count starts again. */
 void gf__http_gather_begin(gf__http_gather *g);
@@ -143,7 +159,7 @@ int gf__http_gather_name(gf__http_gather *g, const char *p, size_t n);
 int gf__http_gather_name_done(gf__http_gather *g);
 int gf__http_gather_value(gf__http_gather *g, const char *p, size_t n);
 /* The header is whole: trims the value and hands out both parts (valid
- * until the next piece). GF_ETOOBIG past GF_HTTP_MAX_HEADERS. */
+ * until the next piece). GF_ETOOBIG past the header count bound. */
 int gf__http_gather_value_done(gf__http_gather *g, gf__http_header *h,
                                size_t *nlen, size_t *vlen);
 #endif

@@ -41,6 +41,11 @@ gf__http_resp *gf__http_resp_new(const gf__http_resp_cbs *cbs, void *ud) {
   return r;
 }
 
+void gf__http_resp_limits(gf__http_resp *r, size_t header_bytes,
+                          unsigned headers) {
+  gf__http_gather_limits(&r->g, header_bytes, headers);
+}
+
 void gf__http_resp_free(gf__http_resp *r) {
   if (!r)
     return;

@@ -1,4 +1,4 @@
-/* Serialising request and response heads. Everything a caller passes is
+/* Serialising request heads (srv_write.c: response heads). Everything a caller passes is
  * checked before a byte is written, so that a stray CR or LF can never
  * split a header into two (header injection), and on error the output
  * buffer is left as it was. */
@@ -9,66 +9,25 @@
 #include "gemflow.h"
 #include "http/http.h"
 
-static int check_headers(const gf__http_header *hdrs, size_t n, int allow_host);
 static int is_token(const char *s);
 static int is_visible(const char *s);
-static int put_headers(gf__buf *out, const gf__http_header *hdrs, size_t n);
 
 int gf__http_write_request(gf__buf *out, const char *method, const char *target,
                            const char *host, const gf__http_header *hdrs,
                            size_t nhdrs, uint64_t content_length) {
   if (!method || !target || !host || !is_token(method) || !is_visible(target) ||
-      !is_visible(host) || check_headers(hdrs, nhdrs, 0))
+      !is_visible(host) || gf__http_check_headers(hdrs, nhdrs, 0))
     return GF_EINVAL;
   size_t mark = out->len;
   int rc = gf__buf_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, target,
                           host);
   if (!rc)
-    rc = put_headers(out, hdrs, nhdrs);
+    rc = gf__http_put_headers(out, hdrs, nhdrs);
   /* a bodiless GET or HEAD says nothing about a body (RFC 9110 8.6) */
   int bodiless = content_length == 0 &&
                  (!strcmp(method, "GET") || !strcmp(method, "HEAD"));
   if (!rc && !bodiless)
     rc = gf__buf_printf(out, "Content-Length: %" PRIu64 "\r\n", content_length);
-  if (!rc)
-    rc = gf__buf_append(out, "\r\n", 2);
-  if (rc)
-    gf__buf_truncate(out, mark);
-  return rc;
-}
-
-int gf__http_write_response_head(gf__buf *out, int status,
-                                 const gf__http_header *hdrs, size_t nhdrs,
-                                 int64_t content_length) {
-  if (status < 100 || status > 999 || check_headers(hdrs, nhdrs, 1))
-    return GF_EINVAL;
-  size_t mark = out->len;
-  int rc = gf__buf_printf(out, "HTTP/1.1 %d %s\r\n", status,
-                          gf__http_reason(status));
-  if (!rc)
-    rc = put_headers(out, hdrs, nhdrs);
-  int bodiless = status / 100 == 1 || status == 204 || status == 304;
-  if (!rc && !bodiless) {
-    if (content_length < 0)
-      rc = gf__buf_printf(out, "Transfer-Encoding: chunked\r\n");
-    else
-      rc = gf__buf_printf(out, "Content-Length: %" PRId64 "\r\n",
-                          content_length);
-  }
-  if (!rc)
-    rc = gf__buf_append(out, "\r\n", 2);
-  if (rc)
-    gf__buf_truncate(out, mark);
-  return rc;
-}
-
-int gf__http_write_chunk(gf__buf *out, const char *p, size_t n) {
-  if (n == 0)
-    return gf__buf_append(out, "0\r\n\r\n", 5);
-  size_t mark = out->len;
-  int rc = gf__buf_printf(out, "%zx\r\n", n);
-  if (!rc)
-    rc = gf__buf_append(out, p, n);
   if (!rc)
     rc = gf__buf_append(out, "\r\n", 2);
   if (rc)
@@ -123,7 +82,7 @@ static int is_ours(const char *name, int allow_host) {
          (!allow_host && !strcasecmp(name, "Host"));
 }
 
-static int check_headers(const gf__http_header *hdrs, size_t n,
+int gf__http_check_headers(const gf__http_header *hdrs, size_t n,
                          int allow_host) {
   if (n && !hdrs)
     return GF_EINVAL;
@@ -136,7 +95,7 @@ static int check_headers(const gf__http_header *hdrs, size_t n,
   return 0;
 }
 
-static int put_headers(gf__buf *out, const gf__http_header *hdrs, size_t n) {
+int gf__http_put_headers(gf__buf *out, const gf__http_header *hdrs, size_t n) {
   int rc = 0;
   for (size_t i = 0; i < n && !rc; i++)
     rc = gf__buf_printf(out, "%s: %s\r\n", hdrs[i].name, hdrs[i].value);

@@ -29,6 +29,7 @@ int gf__sim_err_set(gf__sim_err *e, int status, const char *api_status,
 int gf__sim_err_field(gf__sim_err *e, const char *field, const char *fmt,
                       ...) {
   clear(e, 400, "INVALID_ARGUMENT");
+  e->violation = 1;
   snprintf(e->field, sizeof e->field, "%s", field);
   va_list ap;
   va_start(ap, fmt);
@@ -58,15 +59,22 @@ static json_object *details(const gf__sim_err *e) {
     json_object_object_add(d, "metadata", md);
     json_object_array_add(arr, d);
   }
+  if (e->localized) {
+    json_object *d = typed("type.googleapis.com/google.rpc.LocalizedMessage");
+    add_str(d, "locale", "en-US");
+    add_str(d, "message", e->message);
+    json_object_array_add(arr, d);
+  }
   if (e->retry_delay) {
     json_object *d = typed("type.googleapis.com/google.rpc.RetryInfo");
     add_str(d, "retryDelay", e->retry_delay);
     json_object_array_add(arr, d);
   }
-  if (e->field[0]) {
+  if (e->violation) {
     json_object *d = typed("type.googleapis.com/google.rpc.BadRequest");
     json_object *v = json_object_new_object();
-    add_str(v, "field", e->field);
+    if (e->field[0])
+      add_str(v, "field", e->field);
     add_str(v, "description", e->message);
     json_object *vs = json_object_new_array();
     json_object_array_add(vs, v);

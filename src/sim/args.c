@@ -14,7 +14,17 @@ const char gf__sim_usage_text[] =
     "\n"
     "A local stand-in for the Gemini image service: POST\n"
     "/v1beta/models/gemini-3-pro-image-preview:streamGenerateContent[?alt=sse]\n"
-    "streams thought events, a PNG image event and a usage event.\n"
+    "streams thought events, a PNG image event and a usage event. By default\n"
+    "it answers as the service does, so that any client can use it: with\n"
+    "alt=sse one \"data: \" line per event, CRLF line ends, a chunked body;\n"
+    "without it one JSON array. It checks requests as the service does\n"
+    "(unknown fields, also inside generationConfig and imageConfig, are a\n"
+    "400) and API keys: none is a 403; any non-empty key is valid unless one\n"
+    "is set (--api-key-file, GEMFLOW_SIM_API_KEY), then any other is a 400\n"
+    "API_KEY_INVALID. The final image (and a text part before it) carry a\n"
+    "thoughtSignature; a model turn sent back (multi-turn editing) must carry\n"
+    "them unchanged, or the request is a 400. Unusual framings are asked for\n"
+    "with the options and markers below.\n"
     "\n"
     "  --host ADDR       listen on this IP address only (default: 127.0.0.1\n"
     "                    and ::1)\n"
@@ -24,6 +34,14 @@ const char gf__sim_usage_text[] =
     "  --dir DIR         where the test CA (ca.pem) and certificate go\n"
     "                    (default: a new temporary directory, removed at exit)\n"
     "  --plain           plain HTTP, no TLS\n"
+    "  --api-key-file F  the one valid API key is the first line of F\n"
+    "                    (else $GEMFLOW_SIM_API_KEY; neither: any non-empty\n"
+    "                    key); never printed or logged\n"
+    "  --reject-key K    answer 403 PERMISSION_DENIED to key K, as the service\n"
+    "                    does a key reported as leaked (repeatable)\n"
+    "  --passthrough-fields  let unknown fields inside generationConfig (and\n"
+    "                    its imageConfig, thinkingConfig) through, for fields\n"
+    "                    newer than the simulator\n"
     "  --eol crlf|lf|cr|mixed  line end of the event stream (default crlf;\n"
     "                    mixed: CRLF, LF, CR in turn, line after line)\n"
     "  --chunk N         HTTP chunk size in bytes, 1..16777216 (default 16384);\n"
@@ -31,12 +49,14 @@ const char gf__sim_usage_text[] =
     "  --body chunked|length|close  how a 200 body ends: last chunk (the\n"
     "                    default), Content-Length, or the server's close\n"
     "  --comments        \": keep-alive\" comment lines between and inside events\n"
+    "  --pretty          the second thought event pretty-printed, over several\n"
+    "                    data: lines\n"
     "  --think-ms N      pause after each thought event, ms (default 0)\n"
     "  --thoughts N      thought events per response, 0..64 (default 3)\n"
     "  --array           always answer with a JSON array (as without alt=sse)\n"
     "  --seed N          picture seed (default 0; generationConfig.seed wins)\n"
-    "  --reject-key K    answer 403 PERMISSION_DENIED to key K (repeatable)\n"
-    "  --log FILE        append one JSON line per request (never the key)\n"
+    "  --log FILE        append one JSON line per request (never the key; it\n"
+    "                    says key_from, turns and signatures)\n"
     "  --render          write the PNG served for --prompt/--aspect/--size/\n"
     "                    --seed to --out, and exit\n"
     "  --help, --version\n"
@@ -46,13 +66,13 @@ const char gf__sim_usage_text[] =
     "(url=http://127.0.0.1:PORT and no ca= with --plain). SIGINT or SIGTERM\n"
     "stop it (exit 0).\n"
     "\n"
-    "Markers in the prompt change one response: [[eol:lf|cr|crlf|mixed]]\n"
-    "[[chunk:N]] [[body:chunked|length|close]] [[comments]] [[array]]\n"
-    "[[think:MS]] [[thoughts:N]]; for SSE also [[bom]] (a UTF-8 BOM first),\n"
-    "[[sse-fields]] (event, id and retry lines), [[multiline]] (each JSON\n"
-    "object over several data: lines), [[nospace]] (\"data:{\"), [[ping]]\n"
-    "(junk lines between events); and [[fault:NAME]]. Markers are not part\n"
-    "of the picture's prompt.\n"
+    "Markers in the prompt change one response (all off by default):\n"
+    "[[eol:lf|cr|crlf|mixed]] [[chunk:N]] [[body:chunked|length|close]]\n"
+    "[[comments]] [[array]] [[pretty]] [[think:MS]] [[thoughts:N]]; for SSE\n"
+    "also [[bom]] (a UTF-8 BOM first), [[sse-fields]] (event, id and retry\n"
+    "lines), [[multiline]] (each JSON object over several data: lines),\n"
+    "[[nospace]] (\"data:{\"), [[ping]] (junk lines between events); and\n"
+    "[[fault:NAME]]. Markers are not part of the picture's prompt.\n"
     "\n"
     "Faults that answer instead of the stream (the first in this order):\n"
     "  429 503 500   the service's error JSON (429 and 503 with retry hints)\n"
@@ -137,6 +157,10 @@ int gf__sim_parse_args(int argc, char **argv, gf__sim_cli *cli, char *err,
       o->framing.comments = 1, takes = 0;
     } else if (!strcmp(a, "--array")) {
       o->framing.array = 1, takes = 0;
+    } else if (!strcmp(a, "--pretty")) {
+      o->framing.pretty = 1, takes = 0;
+    } else if (!strcmp(a, "--passthrough-fields")) {
+      o->passthrough = 1, takes = 0;
     } else if (!strcmp(a, "--render")) {
       cli->render = 1, takes = 0;
     } else if (!v) {
@@ -179,6 +203,8 @@ int gf__sim_parse_args(int argc, char **argv, gf__sim_cli *cli, char *err,
       if (o->nreject == GF_SIM_MAX_REJECT)
         return bad(err, errlen, "too many --reject-key", v);
       o->reject[o->nreject++] = v;
+    } else if (!strcmp(a, "--api-key-file")) {
+      cli->api_key_file = v;
     } else if (!strcmp(a, "--log")) {
       o->log_file = v;
     } else if (!strcmp(a, "--prompt")) {

@@ -9,6 +9,7 @@ typedef struct gf__sim_cli {
   gf__sim_opts opts;
   int render, help, version;
   const char *prompt, *aspect, *size, *out; /* --render */
+  const char *api_key_file; /* read by gf__sim_main, never echoed */
 } gf__sim_cli;
 
 extern const char gf__sim_usage_text[];

@@ -96,9 +96,12 @@ int gf__sim_ev_thought(gf__buf *out, const gf__sim_ev_ctx *c, const char *text,
   return ev_finish(out, root, c, NULL, pretty);
 }
 
-int gf__sim_ev_text(gf__buf *out, const gf__sim_ev_ctx *c, const char *text) {
+int gf__sim_ev_text(gf__buf *out, const gf__sim_ev_ctx *c, const char *text,
+                    const char *signature) {
   json_object *root = json_object_new_object(), *part = json_object_new_object();
   ev_str(part, "text", text);
+  if (signature)
+    ev_str(part, "thoughtSignature", signature);
   json_object_object_add(root, "candidates", ev_candidates(part, NULL, -1));
   return ev_finish(out, root, c, NULL, 0);
 }

@@ -31,8 +31,9 @@ enum { GF_SIM_THOUGHT_NONE = -1 }; /* no "thought" key in the image part */
 
 int gf__sim_ev_thought(struct gf__buf *out, const gf__sim_ev_ctx *c,
                        const char *text, int pretty);
+/* signature: the part's thoughtSignature, or NULL. */
 int gf__sim_ev_text(struct gf__buf *out, const gf__sim_ev_ctx *c,
-                    const char *text);
+                    const char *text, const char *signature);
 /* The image event without its data string: head ends with `"data":"`, tail
  * starts with the closing quote. thought: 1, 0 or GF_SIM_THOUGHT_NONE.
  * data_first: "data" before "mimeType" (the service writes mimeType

@@ -43,8 +43,8 @@ gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx) {
   /* what came, for the log, whether or not the request gets further */
   const char *key = gf__sim_req_pick_key(&j->req, rx->header_key, qkey);
   gf__sim_req_note_body(&j->req, rx->root);
-  if (!bad &&
-      gf__sim_req_key(&j->req, key, cfg->reject, cfg->nreject, &j->err) == 0 &&
+  j->req.lenient = cfg->passthrough;
+  if (!bad && gf__sim_req_key(&j->req, key, &cfg->keys, &j->err) == 0 &&
       gf__sim_req_body(&j->req, rx->root, cfg->seed, &j->err) == 0) {
     j->have_req = 1;
     if (gf__sim_marks_parse(j->req.prompt, j->req.plen, &j->marks,
@@ -419,6 +419,8 @@ int gf__sim_job_log(const gf__sim_job *j, FILE *f, int aborted) {
   json_object_object_add(o, "modalities", json_object_get(j->req.modalities));
   json_object_object_add(o, "search", json_object_new_boolean(j->req.search));
   json_object_object_add(o, "alt_sse", json_object_new_boolean(j->req.sse));
+  json_object_object_add(o, "turns", json_object_new_int(j->req.turns));
+  add_str(o, "signatures", gf__sim_req_signatures(&j->req));
   const char *s = json_object_to_json_string_ext(
       o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
   int rc = s && fprintf(f, "%s\n", s) > 0 && fflush(f) == 0 ? 0 : GF_EIO;

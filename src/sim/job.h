@@ -36,8 +36,8 @@ unsigned gf__sim_tally_add(gf__sim_tally *t, const char *p, size_t n);
 typedef struct gf__sim_cfg {
   gf__sim_framing framing;
   uint64_t seed;
-  const char *const *reject;
-  size_t nreject;
+  gf__sim_keys keys;
+  int passthrough; /* unknown generationConfig fields pass */
   gf__sim_cache *cache;
   gf__sim_tally *tally; /* NULL: [[times:N]] counts nothing, faults apply */
 } gf__sim_cfg;
@@ -95,6 +95,8 @@ int gf__sim_job_waits(const gf__sim_job *j);
  * before the response did. Besides the answer (status, fault, image...), it
  * says what reached the wire: key_from ("query", "header" or null),
  * modalities (responseModalities as sent, or null), search (a google_search
- * tool came) and alt_sse (the target asked ?alt=sse). */
+ * tool came), alt_sse (the target asked ?alt=sse), turns (the contents
+ * sent) and signatures (what the model turns' thoughtSignatures were:
+ * "none" to check, "ok", "missing" or "corrupted"). */
 int gf__sim_job_log(const gf__sim_job *j, FILE *f, int aborted);
 #endif

@@ -106,6 +106,7 @@ void gf__sim_marks_apply(const gf__sim_marks *m, int sse,
   f->multiline |= m->multiline;
   f->nospace |= m->nospace;
   f->ping |= m->ping;
+  f->pretty |= m->pretty;
   if (m->at)
     f->at = m->at;
 }
@@ -121,7 +122,8 @@ static int *flag(gf__sim_marks *m, const char *p, size_t n) {
                {"sse-fields", offsetof(gf__sim_marks, sse_fields)},
                {"multiline", offsetof(gf__sim_marks, multiline)},
                {"nospace", offsetof(gf__sim_marks, nospace)},
-               {"ping", offsetof(gf__sim_marks, ping)}};
+               {"ping", offsetof(gf__sim_marks, ping)},
+               {"pretty", offsetof(gf__sim_marks, pretty)}};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
     if (is(p, n, flags[i].name))
       return (int *)(void *)((char *)m + flags[i].off);

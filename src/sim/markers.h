@@ -4,6 +4,11 @@
  * picture is drawn from, so that framing never changes the image; unknown
  * or malformed ones stay in as plain text.
  *
+ * Without markers (and without the server's options) a response is framed
+ * as the service frames it: SSE with alt=sse, each event one "data: " line
+ * ended by CRLF and a blank CRLF line, in HTTP chunks; a JSON array without
+ * alt=sse. Every other framing is asked for:
+ *
  * Framing markers (any combination; a later value of the same kind wins):
  *   [[eol:crlf|lf|cr]]  the event stream's line end;
  *   [[eol:mixed]]       line ends cycle CRLF, LF, CR, line after line (so
@@ -22,6 +27,11 @@
  *   [[multiline]]       each event's JSON over several data lines, split
  *                       after '{', ',' or ':' outside strings;
  *   [[nospace]]         "data:value" without the space (fields too);
+ *   [[pretty]]          the second thought event's JSON pretty-printed:
+ *                       over several data lines, or over several lines of
+ *                       an array element (what the simulator once sent by
+ *                       default; a client that takes one data line as one
+ *                       JSON fails on it);
  *   [[ping]]            junk lines between events: "ping", ": ping",
  *                       "x-gateway: 1";
  *   [[think:MS]] [[thoughts:N]]  pause after each thought; their number.
@@ -197,6 +207,7 @@ typedef struct gf__sim_marks {
   int comments;     /* [[comments]] */
   int array;        /* [[array]] */
   int bom, sse_fields, multiline, nospace, ping; /* the SSE variants */
+  int pretty;       /* [[pretty]] */
   unsigned faults;  /* GF_SIM_F_* */
   long times;       /* 1..GF_SIM_TIMES_MAX; 0: not given (always) */
   long retry_delay_ms; /* 0..GF_SIM_RETRY_DELAY_MAX; -1: not given */

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64/b64.h"
 #include "gemflow.h"
 #include "sim/apierr.h"
 #include "sim/dims.h"
@@ -12,6 +11,7 @@
 #include "sim/markers.h"
 #include "sim/picture.h"
 #include "sim/request.h"
+#include "sim/sig.h"
 
 /* Where the image's base64 goes while its event is framed: control bytes,
  * which JSON text never holds raw. */
@@ -99,10 +99,13 @@ static void build(gf__plan_b *b) {
     gf__buf_reset(&ev);
   }
   if (fl & GF_SIM_F_TEXT) {
+    /* the first part after the thoughts: signed, as the service does */
+    static const char said[] = "Here is the image you asked for — rendered "
+                               "in a soft, painterly style.";
+    char sig[GF_SIM_SIG_LEN + 1];
+    gf__sim_sig_text(said, sizeof said - 1, sig);
     if (!b->rc)
-      b->rc = gf__sim_ev_text(&ev, &in->ctx,
-                              "Here is the image you asked for — rendered in "
-                              "a soft, painterly style.");
+      b->rc = gf__sim_ev_text(&ev, &in->ctx, said, sig);
     add_event(b, &ev);
     gf__buf_reset(&ev);
   }
@@ -277,9 +280,10 @@ static void add_thought(gf__plan_b *b, int i) {
   if (!b->rc)
     b->rc = drip ? gf__buf_printf(&text, "Thinking, step %d.", i + 1)
                  : gf__sim_thought_text(&text, i, in->prompt, in->plen);
-  /* the second thought is pretty-printed: a multi-line data field */
+  /* [[pretty]]: the second thought over several lines */
   if (!b->rc)
-    b->rc = gf__sim_ev_thought(&ev, &in->ctx, text.data, i == 1);
+    b->rc = gf__sim_ev_thought(&ev, &in->ctx, text.data,
+                               b->f->pretty && i == 1);
   add_event(b, &ev)->drip = drip;
   gf__buf_free(&text);
   gf__buf_free(&ev);
@@ -332,17 +336,6 @@ static void add_error(gf__plan_b *b) {
   gf__buf_free(&ev);
 }
 
-static void signature(uint64_t seed, char out[GF_B64_ENC_LEN(48) + 1]) {
-  unsigned char raw[48];
-  uint64_t x = seed ^ 0x5167ull;
-  for (size_t i = 0; i < sizeof raw; i++) {
-    if (i % 8 == 0)
-      x = gf__sim_mix64(x);
-    raw[i] = (unsigned char)(x >> (8 * (i % 8)));
-  }
-  gf__b64_encode(raw, sizeof raw, out);
-}
-
 /* The image event around its data string: head up to the string's opening
  * quote, tail from its closing quote, the framing included. */
 static void image_event(gf__plan_b *b, gf__sim_step *s, gf__buf *h,
@@ -375,11 +368,12 @@ static void image_event(gf__plan_b *b, gf__sim_step *s, gf__buf *h,
   gf__buf_free(&framed);
 }
 
+/* An image event; the final image is signed: its signature, which depends
+ * on the image's bytes, is written when the bytes go out (the image is
+ * made after the plan). */
 static void add_image(gf__plan_b *b, int slot, int thought, int final) {
-  char sig[GF_B64_ENC_LEN(48) + 1];
   const gf__sim_plan_in *in = b->in;
   unsigned fl = in->faults;
-  signature(b->p->slots[slot].seed, sig);
   gf__sim_step *s = add_step(b, GF_SIM_STEP_IMAGE);
   if (b->rc)
     return;
@@ -395,8 +389,17 @@ static void add_image(gf__plan_b *b, int slot, int thought, int final) {
   gf__buf_init(&t, 0);
   b->rc = gf__sim_ev_image(&h, &t, &in->ctx, "image/png", thought,
                            final && (fl & GF_SIM_F_MIME_AFTER),
-                           final ? sig : NULL);
+                           final ? GF_SIM_SIG_PLACEHOLDER : NULL);
   image_event(b, s, &h, &t);
+  const char *at = final && !b->rc && s->tail.len
+                       ? strstr(s->tail.data, GF_SIM_SIG_PLACEHOLDER)
+                       : NULL;
+  if (final && !b->rc && !at)
+    b->rc = GF_EINVAL;
+  if (at) {
+    s->sig = 1;
+    s->sig_at = (size_t)(at - s->tail.data);
+  }
   b->p->events++;
   gf__buf_free(&h);
   gf__buf_free(&t);
@@ -454,6 +457,21 @@ void gf__sim_prod_init(gf__sim_prod *p, const gf__sim_plan *plan) {
   p->plan = plan;
 }
 
+/* The tail bytes [off, off + n) just appended at out->data + at: the
+ * signature's place in them gets the image's signature. */
+static void put_signature(const gf__sim_step *s, const gf__sim_img *img,
+                          gf__buf *out, size_t at, uint64_t off, size_t n) {
+  char sig[GF_SIM_SIG_LEN + 1];
+  uint64_t lo = off > s->sig_at ? off : s->sig_at;
+  uint64_t hi = off + n < s->sig_at + GF_SIM_SIG_LEN ? off + n
+                                                     : s->sig_at + GF_SIM_SIG_LEN;
+  if (!s->sig || lo >= hi)
+    return;
+  gf__sim_sig_image(img->sha, sig);
+  for (uint64_t k = lo; k < hi; k++)
+    out->data[at + (k - off)] = sig[k - s->sig_at];
+}
+
 /* Appends up to max bytes of the image step at offset p->off. */
 static size_t image_bytes(gf__sim_prod *p, const gf__sim_step *s,
                           const gf__sim_img *img, gf__buf *out, size_t max,
@@ -473,8 +491,11 @@ static size_t image_bytes(gf__sim_prod *p, const gf__sim_step *s,
     }
     size_t take = (size_t)(seg[i].n - off < want - done ? seg[i].n - off
                                                           : want - done);
+    size_t at = out->len;
     if (gf__buf_append(out, seg[i].p + off, take))
       break;
+    if (i == 2)
+      put_signature(s, img, out, at, off, take);
     done += take;
     off = 0;
   }

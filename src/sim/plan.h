@@ -41,6 +41,9 @@ typedef struct gf__sim_framing {
                         ([[at:STAGE]]); 0: each one's default. head and
                         headers are the connection's (job.h): the plan
                         keeps the defaults then */
+  int pretty;        /* the second thought's JSON pretty-printed: over
+                        several data lines (an array element over several
+                        lines) */
 } gf__sim_framing;
 
 typedef enum gf__sim_step_kind {
@@ -71,6 +74,9 @@ typedef struct gf__sim_step {
   unsigned ms;  /* DELAY */
   int slow;     /* IMAGE: written in pieces over about 2 s */
   int cut;      /* IMAGE: GF_SIM_CUT_*: stop after half of the data */
+  int sig;      /* IMAGE: tail holds GF_SIM_SIG_PLACEHOLDER at sig_at,
+                   written as the image's signature (sig.h) */
+  size_t sig_at;
   int drip;     /* BYTES: written in the plan's drip pieces */
 } gf__sim_step;
 

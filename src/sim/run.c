@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "gemflow.h"
+#include "sim/apikey.h"
 #include "sim/args.h"
 #include "sim/sim.h"
 
@@ -59,12 +60,19 @@ int gf__sim_main(int argc, char **argv) {
     fprintf(stderr, "gemflow-sim: %s (see --help)\n", err);
     return 2;
   }
+  static char key[GF_SIM_KEY_MAX]; /* lives as long as the server */
+  if (!cli.help && !cli.version && !cli.render &&
+      gf__sim_load_key(cli.api_key_file, key, err, sizeof err)) {
+    fprintf(stderr, "gemflow-sim: %s\n", err);
+    return 2;
+  }
+  cli.opts.api_key = key[0] ? key : NULL;
   if (cli.help) {
     fputs(gf__sim_usage_text, stdout);
     return 0;
   }
   if (cli.version) {
-    printf("gemflow-sim %s\n", gf_version());
+    printf("gemflow-sim %s\n", gf_version_string());
     return 0;
   }
   if (cli.render) {

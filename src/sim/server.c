@@ -42,8 +42,10 @@ int gf__sim_start(gf__sim **out, uv_loop_t *loop, const gf__sim_opts *o,
   s->opts = *o;
   s->cfg.framing = o->framing;
   s->cfg.seed = o->seed;
-  s->cfg.reject = s->opts.reject;
-  s->cfg.nreject = o->nreject;
+  s->cfg.keys.accept = s->opts.api_key; /* the caller's, for s's life */
+  s->cfg.keys.reject = s->opts.reject;
+  s->cfg.keys.nreject = o->nreject;
+  s->cfg.passthrough = o->passthrough;
   s->cfg.cache = gf__sim_cache_new(
       loop, o->cache_entries ? o->cache_entries : GF_SIM_CACHE_ENTRIES,
       o->cache_bytes ? o->cache_bytes : GF_SIM_CACHE_BYTES);

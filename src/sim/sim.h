@@ -24,14 +24,19 @@ typedef struct gf__sim_opts {
   int plain;              /* http, no TLS */
   gf__sim_framing framing; /* defaults for every response */
   uint64_t seed;
-  const char *reject[GF_SIM_MAX_REJECT];
+  const char *reject[GF_SIM_MAX_REJECT]; /* 403: reported as leaked */
   size_t nreject;
+  const char *api_key;    /* the one valid key (apikey.h); NULL: any
+                             non-empty key */
+  int passthrough;        /* --passthrough-fields: unknown fields inside
+                             generationConfig pass, as before */
   const char *log_file;   /* NULL: no request log */
   size_t cache_entries, cache_bytes; /* 0: the defaults above */
 } gf__sim_opts;
 
-/* The defaults: CRLF, chunked bodies of 16384-byte chunks, 3 thoughts, no
- * think delay, none of the SSE variants. */
+/* The defaults, what the service sends: one "data: " line per event, CRLF,
+ * chunked bodies of 16384-byte chunks, 3 thoughts, no think delay, none of
+ * the SSE variants (markers.h). */
 void gf__sim_opts_init(gf__sim_opts *o);
 
 typedef struct gf__sim gf__sim;

@@ -76,6 +76,9 @@ const char *gf__tls_errmsg(const gf__tls *t);
 /* Negotiated suite name, e.g. "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256";
  * NULL until the handshake is done. */
 const char *gf__tls_suite(const gf__tls *t);
+/* 1 when the handshake resumed an earlier session of the same client
+ * setting (no certificate exchange, no key agreement). */
+int gf__tls_resumed(const gf__tls *t);
 
 /* Test and simulator support: make a CA (EC P-256) and a server certificate
  * signed by it for DNS:localhost, IP:127.0.0.1 and IP:::1 (plus the extra

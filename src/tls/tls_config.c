@@ -52,13 +52,8 @@ typedef struct gf__ca_source {
   const char *path, *unreadable, *unusable;
 } gf__ca_source;
 
-static int gf__config_new(gf__tls_config **out, int endpoint,
-                          const char **errmsg);
-static void gf__set_msg(const char **errmsg, const char *msg);
 static int gf__load_ca(gf__tls_config *cfg, const char *ca_file,
                        const char **errmsg);
-static int gf__load_own(gf__tls_config *cfg, const char *cert_file,
-                        const char *key_file, const char **errmsg);
 
 int gf__tls_config_client(gf__tls_config **out, const char *ca_file,
                           const char **errmsg) {
@@ -66,7 +61,7 @@ int gf__tls_config_client(gf__tls_config **out, const char *ca_file,
     return GF_EINVAL;
   *out = NULL;
   gf__tls_config *cfg;
-  int rc = gf__config_new(&cfg, MBEDTLS_SSL_IS_CLIENT, errmsg);
+  int rc = gf__tls_config_new(&cfg, MBEDTLS_SSL_IS_CLIENT, errmsg);
   if (rc)
     return rc;
   rc = gf__load_ca(cfg, ca_file, errmsg);
@@ -80,29 +75,14 @@ int gf__tls_config_client(gf__tls_config **out, const char *ca_file,
   return 0;
 }
 
-int gf__tls_config_server(gf__tls_config **out, const char *cert_file,
-                          const char *key_file, const char **errmsg) {
-  if (!out || !cert_file || !key_file)
-    return GF_EINVAL;
-  *out = NULL;
-  gf__tls_config *cfg;
-  int rc = gf__config_new(&cfg, MBEDTLS_SSL_IS_SERVER, errmsg);
-  if (rc)
-    return rc;
-  rc = gf__load_own(cfg, cert_file, key_file, errmsg);
-  if (rc) {
-    gf__tls_config_unref(cfg);
-    return rc;
-  }
-  *out = cfg;
-  return 0;
-}
-
 void gf__tls_config_free(gf__tls_config *cfg) { gf__tls_config_unref(cfg); }
 
 void gf__tls_config_unref(gf__tls_config *cfg) {
   if (!cfg || --cfg->refs > 0)
     return;
+  if (cfg->srv_extra_free)
+    cfg->srv_extra_free(cfg->srv_extra);
+  mbedtls_ssl_session_free(&cfg->saved);
   mbedtls_ssl_config_free(&cfg->conf);
   mbedtls_x509_crt_free(&cfg->ca);
   mbedtls_x509_crt_free(&cfg->own);
@@ -112,7 +92,7 @@ void gf__tls_config_unref(gf__tls_config *cfg) {
   free(cfg);
 }
 
-static void gf__set_msg(const char **errmsg, const char *msg) {
+void gf__tls_set_msg(const char **errmsg, const char *msg) {
   if (errmsg)
     *errmsg = msg;
 }
@@ -138,12 +118,12 @@ static int gf__apply_policy(gf__tls_config *cfg, int endpoint) {
   return 0;
 }
 
-static int gf__config_new(gf__tls_config **out, int endpoint,
+int gf__tls_config_new(gf__tls_config **out, int endpoint,
                           const char **errmsg) {
   static const char pers[] = "gemflow tls";
   gf__tls_config *cfg = calloc(1, sizeof *cfg);
   if (!cfg) {
-    gf__set_msg(errmsg, "out of memory");
+    gf__tls_set_msg(errmsg, "out of memory");
     return GF_ENOMEM;
   }
   cfg->refs = 1;
@@ -154,6 +134,7 @@ static int gf__config_new(gf__tls_config **out, int endpoint,
   mbedtls_x509_crt_init(&cfg->ca);
   mbedtls_x509_crt_init(&cfg->own);
   mbedtls_pk_init(&cfg->key);
+  mbedtls_ssl_session_init(&cfg->saved);
   int rc = 0;
 #if MBEDTLS_VERSION_MAJOR >= 3
   if (psa_crypto_init() != PSA_SUCCESS)
@@ -166,7 +147,7 @@ static int gf__config_new(gf__tls_config **out, int endpoint,
   if (!rc)
     rc = gf__apply_policy(cfg, endpoint);
   if (rc) {
-    gf__set_msg(errmsg, "cannot set up the TLS random generator or policy");
+    gf__tls_set_msg(errmsg, "cannot set up the TLS random generator or policy");
     gf__tls_config_unref(cfg);
     return rc;
   }
@@ -206,56 +187,13 @@ static int gf__load_ca(gf__tls_config *cfg, const char *ca_file,
   int r = mbedtls_x509_crt_parse_file(&cfg->ca, s.path);
   if (r == MBEDTLS_ERR_PK_FILE_IO_ERROR ||
       r == MBEDTLS_ERR_X509_FILE_IO_ERROR) {
-    gf__set_msg(errmsg, s.unreadable);
+    gf__tls_set_msg(errmsg, s.unreadable);
     return GF_ECAFILE;
   }
   if (r < 0 || cfg->ca.raw.len == 0) {
-    gf__set_msg(errmsg, s.unusable);
+    gf__tls_set_msg(errmsg, s.unusable);
     return GF_ECAFILE;
   }
-  return 0;
-}
-
-static int gf__load_own(gf__tls_config *cfg, const char *cert_file,
-                        const char *key_file, const char **errmsg) {
-  int r = mbedtls_x509_crt_parse_file(&cfg->own, cert_file);
-  if (r == MBEDTLS_ERR_PK_FILE_IO_ERROR ||
-      r == MBEDTLS_ERR_X509_FILE_IO_ERROR) {
-    gf__set_msg(errmsg, "cannot read the server certificate file");
-    return GF_EIO;
-  }
-  if (r != 0) {
-    gf__set_msg(errmsg, "cannot parse the server certificate file");
-    return GF_ETLS;
-  }
-#if MBEDTLS_VERSION_MAJOR >= 3
-  r = mbedtls_pk_parse_keyfile(&cfg->key, key_file, NULL,
-                               mbedtls_ctr_drbg_random, &cfg->drbg);
-#else
-  r = mbedtls_pk_parse_keyfile(&cfg->key, key_file, NULL);
-#endif
-  if (r == MBEDTLS_ERR_PK_FILE_IO_ERROR) {
-    gf__set_msg(errmsg, "cannot read the server key file");
-    return GF_EIO;
-  }
-  if (r != 0) {
-    gf__set_msg(errmsg,
-                "cannot parse the server key file (unencrypted PEM or DER)");
-    return GF_ETLS;
-  }
-#if MBEDTLS_VERSION_MAJOR >= 3
-  r = mbedtls_pk_check_pair(&cfg->own.pk, &cfg->key, mbedtls_ctr_drbg_random,
-                            &cfg->drbg);
-#else
-  r = mbedtls_pk_check_pair(&cfg->own.pk, &cfg->key);
-#endif
-  if (r != 0) {
-    gf__set_msg(errmsg, "the server key does not match the certificate");
-    return GF_ETLS;
-  }
-  if (mbedtls_ssl_conf_own_cert(&cfg->conf, &cfg->own, &cfg->key)) {
-    gf__set_msg(errmsg, "out of memory");
-    return GF_ENOMEM;
-  }
+  snprintf(cfg->ca_path, sizeof cfg->ca_path, "%s", s.path);
   return 0;
 }

@@ -46,6 +46,25 @@ static int gf__cert_error(gf__tls *t) {
              t->ip_len ? "IP" : "host", t->host ? t->host : "?");
     return GF_EHOSTNAME;
   }
+  /* the usual case (a private CA, an interception proxy) said plainly,
+   * naming the bundle that was searched; the other flags after it */
+  int off = 0;
+  if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
+    off = snprintf(t->errmsg, sizeof t->errmsg,
+                   "the certificate of %s is not signed by a CA in %s "
+                   "(a private CA: name its file with --ca-file, ca_file "
+                   "or SSL_CERT_FILE)",
+                   t->host ? t->host : "the server",
+                   t->cfg->ca_path[0] ? t->cfg->ca_path : "the CA bundle");
+    flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+    if (!flags || off < 0 || (size_t)off + 3 >= sizeof t->errmsg)
+      return GF_ECERT;
+    t->errmsg[off++] = ';';
+    t->errmsg[off++] = ' ';
+  } else {
+    off = snprintf(t->errmsg, sizeof t->errmsg,
+                   "certificate verification failed: ");
+  }
   char info[512] = "";
   int n = mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);
   if (n < 0) /* too many flags for info: keep what fits */
@@ -53,8 +72,6 @@ static int gf__cert_error(gf__tls *t) {
   /* One line per flag, each ending in '\n': join them with "; ". */
   while (n > 0 && info[n - 1] == '\n')
     info[--n] = '\0';
-  int off = snprintf(t->errmsg, sizeof t->errmsg,
-                     "certificate verification failed: ");
   for (int i = 0; i < n && (size_t)off + 3 < sizeof t->errmsg; i++) {
     if (info[i] == '\n') {
       t->errmsg[off++] = ';';

@@ -27,9 +27,23 @@ struct gf__tls_config {
   mbedtls_pk_context key;        /* server: private key */
   unsigned refs;
   int is_client;
+  char ca_path[256];             /* client: where the roots came from */
+  /* client: the last session established, offered to every new one so
+   * that its handshake can skip the certificate exchange and the key
+   * agreement (a ticket, else the session id) */
+  mbedtls_ssl_session saved;
+  int have_saved;
+  /* server: what srv_config.c added, freed with the setting */
+  void *srv_extra;
+  void (*srv_extra_free)(void *extra);
 };
 
 void gf__tls_config_unref(gf__tls_config *cfg);
+/* tls_config.c, shared with srv_config.c: a setting with the common policy
+ * for endpoint (MBEDTLS_SSL_IS_CLIENT or _SERVER), and *errmsg = msg. */
+int gf__tls_config_new(gf__tls_config **out, int endpoint,
+                       const char **errmsg);
+void gf__tls_set_msg(const char **errmsg, const char *msg);
 
 #define GF__TLS_ERRMSG_MAX 300
 
@@ -45,6 +59,8 @@ struct gf__tls {
   unsigned char ip[16]; /* the host as an address, when it is one */
   size_t ip_len;        /* 4, 16, or 0 for a name */
   int err;              /* sticky: the first failure, returned again */
+  unsigned verify_calls; /* certificates verified: none on a resumption */
+  int resumed;          /* the handshake resumed cfg->saved */
   int cb_err;           /* what on_cipher returned inside an mbedTLS call */
   unsigned hs_done : 1, closed : 1;
   char errmsg[GF__TLS_ERRMSG_MAX];
@@ -53,9 +69,11 @@ struct gf__tls {
 /* tls_verify.c */
 /* Sets t->ip/ip_len when host is an IPv4 or IPv6 literal; 0 or GF_EINVAL. */
 int gf__tls_parse_host(gf__tls *t, const char *host);
-/* mbedTLS verify callback (mbedtls_ssl_set_verify) for IP literal hosts. */
-int gf__tls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth,
-                      uint32_t *flags);
+/* mbedTLS verify callback (mbedtls_ssl_set_verify) of every client
+ * session: counts the certificates seen (a resumed handshake sees none)
+ * and, for an IP literal host, checks the iPAddress SANs. */
+int gf__tls_verify(void *ctx, mbedtls_x509_crt *crt, int depth,
+                   uint32_t *flags);
 /* Maps a failed mbedTLS call to GF_ETLS/GF_ECERT/GF_EHOSTNAME and writes
  * t->errmsg. */
 int gf__tls_map_error(gf__tls *t, int mbed_rc);

@@ -23,6 +23,7 @@ static int gf__handshake(gf__tls *t);
 static int gf__read_records(gf__tls *t);
 static int gf__fail(gf__tls *t, int err);
 static int gf__cb_fail(gf__tls *t, int err);
+static void gf__keep_session(gf__tls *t);
 
 int gf__tls_new(gf__tls **out, gf__tls_config *cfg, const char *host,
                 const gf__tls_cbs *cbs, void *ud) {
@@ -47,12 +48,18 @@ int gf__tls_new(gf__tls **out, gf__tls_config *cfg, const char *host,
   if (!rc && host) {
     /* A name goes out as SNI and is matched by mbedTLS. An address is no
      * SNI (RFC 6066) and mbedTLS 2.28 cannot match it: the chain is still
-     * verified, and gf__tls_verify_ip checks the iPAddress SANs. Clearing
+     * verified, and gf__tls_verify checks the iPAddress SANs. Clearing
      * the name explicitly also tells mbedTLS 3.6 that is intended. */
     int r = mbedtls_ssl_set_hostname(&t->ssl, t->ip_len ? NULL : t->host);
     rc = r == MBEDTLS_ERR_SSL_ALLOC_FAILED ? GF_ENOMEM : r ? GF_EINVAL : 0;
-    if (!rc && t->ip_len)
-      mbedtls_ssl_set_verify(&t->ssl, gf__tls_verify_ip, t);
+    if (!rc)
+      mbedtls_ssl_set_verify(&t->ssl, gf__tls_verify, t);
+    /* a session that does not resume falls back to a full handshake */
+    if (!rc && cfg->have_saved)
+      rc = mbedtls_ssl_set_session(&t->ssl, &cfg->saved) ==
+                   MBEDTLS_ERR_SSL_ALLOC_FAILED
+               ? GF_ENOMEM
+               : 0;
   }
   if (rc) {
     gf__tls_free(t);
@@ -183,10 +190,30 @@ static int gf__handshake(gf__tls *t) {
     return err;
   }
   t->hs_done = 1;
+  if (t->cfg->is_client)
+    gf__keep_session(t);
   if (t->cbs.on_handshake)
     t->cbs.on_handshake(t->ud, 0);
   return 0;
 }
+
+/* A full handshake verified the chain; a resumed one saw no certificate.
+ * The newest session (its ticket) is the one offered next. */
+static void gf__keep_session(gf__tls *t) {
+  gf__tls_config *cfg = t->cfg;
+  t->resumed = t->verify_calls == 0;
+  mbedtls_ssl_session s;
+  mbedtls_ssl_session_init(&s);
+  if (mbedtls_ssl_get_session(&t->ssl, &s) != 0) {
+    mbedtls_ssl_session_free(&s);
+    return;
+  }
+  mbedtls_ssl_session_free(&cfg->saved);
+  cfg->saved = s; /* the struct owns its pointers: moved, not copied */
+  cfg->have_saved = 1;
+}
+
+int gf__tls_resumed(const gf__tls *t) { return t->resumed; }
 
 /* Runs mbedTLS until it wants input. Plaintext still held from a record
  * (mbedtls_ssl_get_bytes_avail) comes out of the next call, so nothing is

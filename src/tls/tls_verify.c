@@ -36,10 +36,11 @@ int gf__tls_parse_host(gf__tls *t, const char *host) {
  * the leaf (depth 0) names the server. A miss is reported as mbedTLS
  * reports a name mismatch, so the handshake fails the same way, with a
  * bad_certificate alert to the server. */
-int gf__tls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth,
-                      uint32_t *flags) {
-  const gf__tls *t = ctx;
-  if (depth != 0)
+int gf__tls_verify(void *ctx, mbedtls_x509_crt *crt, int depth,
+                   uint32_t *flags) {
+  gf__tls *t = ctx;
+  t->verify_calls++;
+  if (depth != 0 || !t->ip_len)
     return 0;
   for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s; s = s->next)
     if (s->buf.p && s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) &&

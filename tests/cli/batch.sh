@@ -2,8 +2,9 @@
 # gemflow batch against gemflow-sim over loopback TLS: 300 items at -j 100,
 # byte-exact; faults retried once and ok; 429 storms shrink concurrency;
 # safety and 403 not retried; resume sends nothing; an edited prompt is
-# regenerated; SIGINT mid-run then resume; shards; bad lines; --dry-run;
-# the directory lock.
+# regenerated; SIGINT mid-run then resume; shards, in directories of their
+# own and sharing one (manifests, locks, stale temporaries, merge); bad
+# lines; --dry-run (with a shard's share of --rpm); the directory lock.
 set -euo pipefail
 . "$(dirname "$0")/lib.bash" "$@"
 
@@ -194,8 +195,8 @@ for k in 0 1 2; do
 done
 check "shards: disjoint and complete" py 'import json,sys
 seen=[]
-for d in sys.argv[1:]:
-    seen+= [json.loads(l)["id"] for l in open(d+"/manifest.jsonl")]
+for k,d in enumerate(sys.argv[1:]):
+    seen+= [json.loads(l)["id"] for l in open(d+"/manifest.%d-of-3.jsonl" % k)]
 sys.exit(0 if len(seen)==30 and len(set(seen))==30 else 1)' "$WORK/sh0" "$WORK/sh1" "$WORK/sh2"
 set +e
 "$GEMFLOW" merge-manifests -o "$WORK/merged.jsonl" "$WORK/sh0" "$WORK/sh1" "$WORK/sh2" >"$WORK/out" 2>"$WORK/err"
@@ -204,6 +205,75 @@ set -e
 check "merge: exit 0" rc_is 0
 check "merge: 30 lines" test "$(wc -l <"$WORK/merged.jsonl")" -eq 30
 check "merge: totals" grep -q "30 items: 30 ok, 0 failed" "$WORK/out"
+
+# ---- shards sharing one directory ----------------------------------------------
+# item-003 is in shard 0 of 3, item-001 in shard 1 (FNV-1a-64 of the id).
+D=$WORK/shared
+mkdir -p "$D"
+: >"$D/.gemflow-item-003-Ab12Cd.part" # shard 0's, left by a crash
+: >"$D/.gemflow-item-001-Ab12Cd.part" # shard 1's: maybe being written
+batch -j 16 --shard 0/3 -o "$D" "$WORK/p30.jsonl"
+check "shared 0/3: exit 0" rc_is 0
+check "shared 0/3: its manifest is manifest.0-of-3.jsonl" test -s "$D/manifest.0-of-3.jsonl" -a ! -e "$D/manifest.jsonl"
+check "shared 0/3: removed its own stale temporary" test ! -e "$D/.gemflow-item-003-Ab12Cd.part"
+check "shared 0/3: kept shard 1's" test -e "$D/.gemflow-item-001-Ab12Cd.part"
+check "shared 0/3: says so" err_has "removed 1 stale temporary file"
+check "shared 0/3: summary names the shard's manifest" err_has "manifest $D/manifest.0-of-3.jsonl"
+batch -j 16 --shard 1/3 -o "$D" "$WORK/p30.jsonl"
+check "shared 1/3: exit 0" rc_is 0
+check "shared 1/3: its stale temporary removed" test ! -e "$D/.gemflow-item-001-Ab12Cd.part"
+batch -j 16 --shard 2/3 -o "$D" "$WORK/p30.jsonl"
+check "shared 2/3: exit 0" rc_is 0
+# Resume is per shard: each finds its own manifest.
+before=$(requests)
+batch --shard 1/3 -o "$D" "$WORK/p30.jsonl"
+check "shared resume 1/3: exit 0" rc_is 0
+check "shared resume 1/3: nothing sent" test "$(settled_lines "$before")" -eq "$before"
+check "shared resume 1/3: all its items already done" err_has "shard 1/3: 0 to generate"
+# Without --shard in a directory of shard manifests: refused, nothing sent.
+batch -o "$D" "$WORK/p30.jsonl"
+check "shared, then no --shard: exit 2" rc_is 2
+check "shared, then no --shard: says merge" err_has "gemflow merge-manifests $D"
+check "shared, then no --shard: nothing sent" test "$(requests)" -eq "$before"
+set +e
+"$GEMFLOW" merge-manifests "$D" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+check "shared merge: exit 0" rc_is 0
+check "shared merge: totals" grep -q '^30 items: 30 ok, 0 failed, cost \$' "$WORK/out"
+check "shared merge: byte-exact, plain names" test "$(verify_dir "$D" "$WORK/p30.jsonl")" = 30
+check "shared merge: images keep their names" test -f "$D/item-003.png" -a -f "$D/item-001.png"
+
+# The locks of a shared directory: a running shard 0/3 (its two locks held
+# by one process, which frees them as it is killed) refuses another 0/3
+# and a batch without --shard, not 1/3; a batch without --shard refuses
+# every shard.
+L=$WORK/slock
+mkdir -p "$L"
+(exec 8<>"$L/.gemflow.lock" 9<>"$L/.gemflow.0-of-3.lock"
+ flock -s 8 && flock 9 && exec sleep 5) &
+lockpid=$!
+sleep 0.3
+before=$(requests)
+batch --shard 0/3 -o "$L" "$WORK/p30.jsonl"
+check "lock, same shard twice: exit 2" rc_is 2
+check "lock, same shard twice: says which" err_has "another gemflow batch is running shard 0/3 in $L"
+batch -o "$L" "$WORK/p30.jsonl"
+check "lock, no --shard while a shard runs: exit 2" rc_is 2
+check "lock, no --shard while a shard runs: says why" err_has "another gemflow batch is using $L"
+check "lock: nothing sent" test "$(requests)" -eq "$before"
+batch -j 16 --shard 1/3 -o "$L" "$WORK/p30.jsonl"
+check "lock, another shard beside it: exit 0" rc_is 0
+kill "$lockpid" 2>/dev/null || true
+wait "$lockpid" 2>/dev/null || true
+(exec 8<>"$L/.gemflow.lock"; flock 8 && exec sleep 5) &
+lockpid=$!
+sleep 0.3
+batch --shard 2/3 -o "$L" "$WORK/p30.jsonl"
+check "lock, a shard while a whole batch runs: exit 2" rc_is 2
+check "lock, a shard while a whole batch runs: says why" err_has "another gemflow batch is using $L"
+kill "$lockpid" 2>/dev/null || true
+wait "$lockpid" 2>/dev/null || true
 
 # ---- bad input: exit 2 naming the line, nothing sent --------------------------
 bad_line() { # bad_line DESCRIPTION LINE2 EXPECTED-TEXT
@@ -243,6 +313,13 @@ check "dry-run: exit 0" rc_is 0
 check "dry-run: nothing sent" test "$(requests)" -eq "$before"
 check "dry-run: plan with 4K cost" grep -q 'plan: 30 items.*30 to generate.*4K 30.*\$7.200' "$WORK/out"
 check "dry-run: no directory made" test ! -e "$WORK/odry"
+set +e
+"$GEMFLOW" batch --dry-run --shard 1/4 --rpm 120 -o "$WORK/odry" "$WORK/p30.jsonl" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+check "dry-run, shard: exit 0" rc_is 0
+check "dry-run, shard: the share of --rpm" grep -qF "at most 30.0 requests a minute for this process (120 for the project over 4 shards)" "$WORK/out"
+check "dry-run, shard: names the shard" grep -q "plan: 30 items in .*, shard 1/4: " "$WORK/out"
 
 # ---- a second batch on a locked directory is refused ---------------------------
 mkdir -p "$WORK/olock"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gemflow merge-manifests: shard manifests into DIR/manifest.jsonl, several
-# DIRs into one file with paths made relative to it, conflicts, the lock,
-# torn source lines left alone. Manifests are written by hand; no server.
+# DIRs into one file with paths made relative to it, conflicts (two shards
+# of one directory making one id), the lock, torn source lines left alone.
+# Manifests are written by hand; no server.
 set -euo pipefail
 . "$(dirname "$0")/lib.bash" "$@"
 umask 022
@@ -88,6 +89,28 @@ assert lines[2]["sha256"] == "a" * 64 and lines[2]["cost_usd"] == 1.5, lines[2]
 PY
 check "several DIRs: output mode 0644 (umask 022)" test "$(stat -c %a "$WORK/all/m.jsonl")" = 644
 check "several DIRs: no temporary left" no_temporaries "$WORK/all"
+
+# One directory shared by shards: an id made by two shards is a conflict
+# even with the same image (it was paid twice); a running shard (holding
+# the directory's lock shared) keeps the merge out.
+S=$WORK/shared
+mkdir "$S"
+line a ok '"a.png"' $PA 0.134 >"$S/manifest.0-of-2.jsonl"
+{ line b ok '"b.png"' $PB 0.134; line a ok '"a.png"' $PA 0.134; } >"$S/manifest.1-of-2.jsonl"
+merge "$S"
+check "two shards made one id: exit 1" rc_is 1
+check "two shards made one id: named" \
+  err_has "conflict: id 'a' in $S/manifest.0-of-2.jsonl and $S/manifest.1-of-2.jsonl"
+check "two shards made one id: totals" out_is "2 items: 2 ok, 0 failed, cost \$0.268"
+check "two shards made one id: merged all the same" test "$(wc -l <"$S/manifest.jsonl")" -eq 2
+before=$(sha "$S/manifest.jsonl")
+set +e
+flock -s "$S/.gemflow.lock" "$GEMFLOW" merge-manifests "$S" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+check "a shard running: exit 2" rc_is 2
+check "a shard running: says why" err_has "another gemflow batch is using $S"
+check "a shard running: manifest untouched" test "$(sha "$S/manifest.jsonl")" = "$before"
 
 check "key not printed" no_key_printed
 finish

@@ -69,7 +69,10 @@ static int append(gf__manifest *m, const char *id, int ok, const char *file,
   memset(&res, 0, sizeof res);
   res.status = ok ? GF_OK : GF_ETIMEDOUT;
   res.retry_after_s = -1;
-  res.timings = (gf_timings){1, 2, 3, 4, 5, 6};
+  static const gf_usage usage;
+  static const gf_timings timings = {1, 2, 3, 4, 5, 6};
+  res.usage = &usage;
+  res.timings = &timings;
   res.attempts = 1;
   res.mime = "image/png";
   res.bytes = 10;
@@ -373,6 +376,41 @@ static void test_dir_lock(void) {
   rm_rf(dir);
 }
 
+/* Shards of one batch share DIR: the same shard twice is refused, another
+ * shard is not; a batch without --shard (and a merge) excludes them all,
+ * both ways. */
+static void test_shard_lock(void) {
+  char dir[64], path[128], want[32];
+  tmpdir(dir, sizeof dir);
+  gf__shard s0 = {0, 3}, s1 = {1, 3};
+  int a[2], b[2], c[2], whole = -1;
+  CHECK_INT(gf__shard_lock(dir, &s0, a), 0);
+  CHECK(a[0] >= 0 && a[1] >= 0);
+  snprintf(path, sizeof path, "%s/.gemflow.0-of-3.lock", dir);
+  snprintf(want, sizeof want, "%ld\n", (long)getpid());
+  CHECK_STR(read_file(path), want);
+  snprintf(path, sizeof path, "%s/.gemflow.lock", dir);
+  CHECK_STR(read_file(path), ""); /* no stale pid while shards run */
+  CHECK_INT(gf__shard_lock(dir, &s0, b), 2);
+  CHECK(b[0] == -1 && b[1] == -1);
+  CHECK_INT(gf__shard_lock(dir, &s1, c), 0);
+  CHECK_INT(gf__dir_lock(dir, &whole), 2);
+  close(a[0]);
+  close(a[1]);
+  CHECK_INT(gf__dir_lock(dir, &whole), 2); /* shard 1 still runs */
+  close(c[0]);
+  close(c[1]);
+  CHECK_INT(gf__dir_lock(dir, &whole), 0);
+  CHECK_INT(gf__shard_lock(dir, &s1, b), 2);
+  CHECK(b[0] == -1 && b[1] == -1);
+  close(whole);
+  CHECK_INT(gf__shard_lock(dir, &s1, b), 0);
+  close(b[0]);
+  close(b[1]);
+  CHECK_INT(gf__shard_lock("/nonexistent-dir/x", &s0, b), 1);
+  rm_rf(dir);
+}
+
 static void test_clean_stale(void) {
   char dir[64], p[256];
   tmpdir(dir, sizeof dir);
@@ -400,7 +438,7 @@ static void test_clean_stale(void) {
   snprintf(link, sizeof link, "%s/.gemflow-link01.part", dir);
   CHECK(symlink(p, link) == 0);
 
-  CHECK_INT(gf__clean_stale(dir), 3);
+  CHECK_INT(gf__clean_stale(dir, NULL), 3);
   const int gone[] = {1, 0, 0, 0, 0, 1, 0, 1};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     snprintf(p, sizeof p, "%s/%s", dir, files[i]);
@@ -413,10 +451,53 @@ static void test_clean_stale(void) {
   CHECK(access(p, F_OK) == 0);
   struct stat st;
   CHECK(lstat(link, &st) == 0);
-  CHECK_INT(gf__clean_stale(dir), 0);
-  CHECK_INT(gf__clean_stale("/nonexistent-dir"), 0);
+  CHECK_INT(gf__clean_stale(dir, NULL), 0);
+  CHECK_INT(gf__clean_stale("/nonexistent-dir", NULL), 0);
   rm_rf(dir);
   rm_rf(other);
+}
+
+/* Two ids of shard 0 of 2 and two of shard 1 (FNV-1a-64 mod 2). */
+static const char *const shard0_ids[] = {"a-1", "item-001"};
+static const char *const shard1_ids[] = {"b", "item-002"};
+
+/* A shard removes only its own ids' temporaries (and those without an id,
+ * which no running shard writes); the other shard's stay. */
+static void test_clean_stale_shard(void) {
+  for (size_t i = 0; i < 2; i++) {
+    CHECK_INT(gf__fnv1a64(shard0_ids[i], strlen(shard0_ids[i])) % 2, 0);
+    CHECK_INT(gf__fnv1a64(shard1_ids[i], strlen(shard1_ids[i])) % 2, 1);
+  }
+  char dir[64], p[256];
+  tmpdir(dir, sizeof dir);
+  snprintf(p, sizeof p, "%s/sub", dir);
+  mkdir(p, 0755);
+  const char *files[] = {
+      ".gemflow-a-1-Ab12Cd.part",      /* shard 0 */
+      "sub/.gemflow-item-001-zzzzzz.part", /* shard 0, an "out" item */
+      ".gemflow-b-Ab12Cd.part",        /* shard 1 */
+      "sub/.gemflow-item-002-Ab12Cd.part", /* shard 1 */
+      ".gemflow-q1w2e3.part",          /* no id */
+      ".gemflow-x.part",               /* neither form */
+      ".gemflow--Ab12Cd.part",         /* an empty id */
+      "a-1.png"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+    write_file(p, "x");
+  }
+  gf__shard s0 = {0, 2}, none = {0, 0};
+  CHECK_INT(gf__clean_stale(dir, &s0), 3);
+  const int gone[] = {1, 1, 0, 0, 1, 0, 0, 0};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+    if ((access(p, F_OK) != 0) != gone[i]) {
+      fprintf(stderr, "%s: %s\n", files[i], gone[i] ? "kept" : "removed");
+      CHECK(0);
+    }
+  }
+  /* Without a shard (n == 0), every temporary goes, as before. */
+  CHECK_INT(gf__clean_stale(dir, &none), 4);
+  rm_rf(dir);
 }
 
 /* ---- merge-manifests ---------------------------------------------------- */
@@ -518,6 +599,35 @@ static void test_merge_dirs(void) {
   rm_rf(o);
 }
 
+/* One shared directory: the shards' manifests side by side. An id ok in two
+ * shards' manifests is a conflict even with the same image (it was made,
+ * and paid, twice); an id that failed in one shard and is ok in another is
+ * not (N changed after a failure). */
+static void test_merge_shared_dir(void) {
+  char dir[64], p[256], out[512];
+  tmpdir(dir, sizeof dir);
+  snprintf(p, sizeof p, "%s/manifest.0-of-3.jsonl", dir);
+  write_file(p, LINE("a", "ok", "\"a.png\"", PSHA, "0.134")
+                    LINE("x", "error", "null", "", "0"));
+  snprintf(p, sizeof p, "%s/manifest.1-of-3.jsonl", dir);
+  write_file(p, LINE("b", "ok", "\"b.png\"", PSHA, "0.134")
+                    LINE("x", "ok", "\"x.png\"", PSHA, "0.134"));
+  snprintf(p, sizeof p, "%s/manifest.2-of-3.jsonl", dir);
+  write_file(p, LINE("c", "ok", "\"c.png\"", PSHA, "0.134"));
+  const char *args[] = {dir};
+  CHECK_INT(merge(out, sizeof out, 1, args), 0);
+  CHECK_STR(out, "4 items: 4 ok, 0 failed, cost $0.536\n");
+  snprintf(p, sizeof p, "%s/manifest.jsonl", dir);
+  CHECK_INT(count_lines(read_file(p)), 4);
+  CHECK_INT(merge(out, sizeof out, 1, args), 0); /* merged beside shards */
+  snprintf(p, sizeof p, "%s/manifest.2-of-3.jsonl", dir);
+  write_file(p, LINE("c", "ok", "\"c.png\"", PSHA, "0.134")
+                    LINE("b", "ok", "\"b.png\"", PSHA, "0.134"));
+  CHECK_INT(merge(out, sizeof out, 1, args), 1); /* b made by two shards */
+  CHECK_STR(out, "4 items: 4 ok, 0 failed, cost $0.536\n");
+  rm_rf(dir);
+}
+
 static void test_merge_usage(void) {
   char out[4096];
   const char *help[] = {"--help"};
@@ -541,6 +651,7 @@ TEST_MAIN(TEST(test_append_and_load), TEST(test_missing_manifest_is_empty),
           TEST(test_last_line_wins), TEST(test_torn_last_line),
           TEST(test_bad_middle_line), TEST(test_open_ends_torn_line),
           TEST(test_append_failure), TEST(test_mentry_done),
-          TEST(test_dir_lock), TEST(test_clean_stale),
-          TEST(test_merge_one_dir), TEST(test_merge_dirs),
+          TEST(test_dir_lock), TEST(test_shard_lock), TEST(test_clean_stale),
+          TEST(test_clean_stale_shard), TEST(test_merge_one_dir),
+          TEST(test_merge_dirs), TEST(test_merge_shared_dir),
           TEST(test_merge_usage))

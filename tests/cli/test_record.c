@@ -106,8 +106,10 @@ static gf_result ok_result(void) {
   r.retry_after_s = -1;
   r.model_version = "gemini-3-pro-image-preview";
   r.response_id = "resp-" SECRET;
-  r.usage = (gf_usage){10, 1120, 200, 1330};
-  r.timings = (gf_timings){12.5, 40, 55.25, 900, 1800, 1805};
+  static const gf_usage usage = {10, 1120, 200, 1330};
+  static const gf_timings timings = {12.5, 40, 55.25, 900, 1800, 1805};
+  r.usage = &usage;
+  r.timings = &timings;
   r.attempts = 1;
   r.mime = "image/png";
   r.bytes = 123456;
@@ -197,7 +199,10 @@ static void test_failure_with_retries(void) {
   res.api_status = "RESOURCE_EXHAUSTED";
   res.message = "Quota exceeded for key " SECRET " \"per minute\"\n";
   res.retry_after_s = 30;
-  res.timings = (gf_timings){5, 9, -1, -1, -1, 10};
+  static const gf_usage none;
+  static const gf_timings timings = {5, 9, -1, -1, -1, 10};
+  res.usage = &none;
+  res.timings = &timings;
   res.attempts = 3;
   res.retries = tries;
   res.nretries = 2;
@@ -252,7 +257,10 @@ static void test_canceled(void) {
   memset(&res, 0, sizeof res);
   res.status = GF_ECANCELED;
   res.retry_after_s = -1;
-  res.timings = (gf_timings){-1, -1, -1, -1, -1, -1};
+  static const gf_usage none;
+  static const gf_timings unreached = {-1, -1, -1, -1, -1, -1};
+  res.usage = &none;
+  res.timings = &unreached;
   res.attempts = 1;
   /* Pretty-printed meta stays on the record's one line. */
   gf__record rec = {.res = &res, .cost_usd = -1,
@@ -308,7 +316,7 @@ static void test_text_nul_and_key(void) {
 static void test_report_json_is_the_record(void) {
   gf_result res = ok_result();
   FILE *f = tmpfile();
-  gf__report_json(f, &res, NULL, 0);
+  gf__report_json(f, &res, NULL, 0, NULL);
   rewind(f);
   char raw[8192];
   size_t n = fread(raw, 1, sizeof raw - 1, f);
@@ -328,6 +336,21 @@ static void test_report_json_is_the_record(void) {
   json_object_put(o);
 }
 
-TEST_MAIN(TEST(test_ok_item), TEST(test_failure_with_retries),
+/* With a conversation: "chat" after every other key, as given. */
+static void test_report_json_chat(void) {
+  gf_result res = ok_result();
+  FILE *f = tmpfile();
+  gf__report_json(f, &res, NULL, 0, "{\"gemflow_chat\":1,\"turns\":[]}");
+  rewind(f);
+  char raw[8192];
+  size_t n = fread(raw, 1, sizeof raw - 1, f);
+  raw[n] = '\0';
+  fclose(f);
+  CHECK(strstr(raw, ",\"meta\":null,\"chat\":{\"gemflow_chat\":1,"
+                    "\"turns\":[]}}\n") != NULL);
+  CHECK(strchr(raw, '\n') == raw + n - 1); /* one line */
+}
+
+TEST_MAIN(TEST(test_report_json_chat), TEST(test_ok_item), TEST(test_failure_with_retries),
           TEST(test_canceled), TEST(test_text_nul_and_key),
           TEST(test_report_json_is_the_record))

@@ -115,7 +115,7 @@ refused() {
 }
 
 refused "untrusted CA" untrusted localhost ca \
-  "gemflow: certificate verification failed: The certificate is not correctly signed by the trusted CA"
+  "gemflow: certificate: the certificate of localhost is not signed by a CA in $C/ca.pem (a private CA: name its file with --ca-file"
 refused "name mismatch" othername localhost ca \
   "gemflow: hostname: certificate is not valid for host localhost"
 refused "IP literal not in the certificate" localonly 127.0.0.1 ca \

@@ -51,11 +51,15 @@ static int cb_end(void *ud, const char *m, int th, uint64_t b) {
 static int cb_usage(void *ud, const gf_usage *u) { return note(ud, 'u'); }
 
 static const gf__ev_cbs cbs = {cb_thought, cb_text, cb_begin,
-                               cb_data,    cb_end,  cb_usage};
+                               cb_data,    cb_end,  cb_usage, NULL};
 
 /* The key the exchange redacts from its messages (NULL: none). */
 static const char *secret;
 static uint64_t image_limit; /* 0: none */
+/* the client's other limits; 0: the defaults */
+static size_t header_limit;
+static unsigned headers_limit;
+static int depth_limit;
 
 /* What a run produced, for comparison across split points. */
 typedef struct run {
@@ -93,7 +97,10 @@ static void feed_run(const char *s, size_t n, const size_t *cuts, size_t ncuts,
   memset(out, 0, sizeof *out);
   out->r = *proto;
   gf__xch_opts o = {.want_sse = 1, .now = 1700000000.0, .secret = secret,
-                    .max_image_bytes = image_limit};
+                    .max_image_bytes = image_limit,
+                    .max_header_bytes = header_limit,
+                    .max_headers = headers_limit,
+                    .max_json_depth = depth_limit};
   gf__xch *x = gf__xch_new(&o, &cbs, NULL, &out->r);
   size_t at = 0;
   int done = 0;
@@ -142,7 +149,10 @@ static run check_splits(const char *s, int end_err, const rec *proto) {
   memset(&part, 0, sizeof part);
   part.r = *proto;
   gf__xch_opts o = {.want_sse = 1, .now = 1700000000.0, .secret = secret,
-                    .max_image_bytes = image_limit};
+                    .max_image_bytes = image_limit,
+                    .max_header_bytes = header_limit,
+                    .max_headers = headers_limit,
+                    .max_json_depth = depth_limit};
   gf__xch *x = gf__xch_new(&o, &cbs, NULL, &part.r);
   for (size_t i = 0; i < n; i++)
     if (gf__xch_feed(x, s + i, 1))
@@ -481,7 +491,24 @@ static void test_thought_images(void) {
   free(s);
 }
 
-TEST_MAIN(TEST(test_sse_success), TEST(test_content_length_and_close),
+/* The client's limits reach the parsers: the same good response fails
+ * with each one lowered, at every split. */
+static void test_configured_limits(void) {
+  char *s = chunked(SSE_HEAD, EV_THOUGHT EV_IMAGE EV_STOP);
+  header_limit = 12; /* "Content-Type" + "text/event-stream" is longer */
+  CHECK_INT(check_splits(s, 0, &plain).status, GF_ETOOBIG);
+  header_limit = 0;
+  headers_limit = 1;
+  CHECK_INT(check_splits(s, 0, &plain).status, GF_ETOOBIG);
+  headers_limit = 0;
+  depth_limit = 3; /* candidates[0].content.parts[0] is deeper */
+  CHECK_INT(check_splits(s, 0, &plain).status, GF_EJSON);
+  depth_limit = 0;
+  CHECK_INT(check_splits(s, 0, &plain).status, GF_OK);
+  free(s);
+}
+
+TEST_MAIN(TEST(test_configured_limits), TEST(test_sse_success), TEST(test_content_length_and_close),
           TEST(test_array_forms), TEST(test_http_error_json),
           TEST(test_http_error_retry_after_only), TEST(test_retry_hints_both),
           TEST(test_redirect),

@@ -362,6 +362,45 @@ static void test_naming_fails_keeps_image(void) {
   fs_normal();
 }
 
+/* The temporary's name carries a plain prefix (the batch's item id), so a
+ * batch shard knows its own leftovers: ".gemflow-<prefix>-XXXXXX.part";
+ * any other prefix leaves ".gemflow-XXXXXX.part". */
+static void temp_name_is(const char *out_path, const char *prefix,
+                         const char *want_tag) {
+  clear_dir();
+  fs_normal();
+  gf__sink s;
+  CHECK_INT(gf__sink_init(&s, out_path, out_path ? NULL : dir, prefix, 0), 0);
+  CHECK_INT(gf__sink_begin(&s, "image/png"), 0);
+  char part[600] = "", want[600];
+  CHECK_INT(count_parts(part, sizeof part), 1);
+  snprintf(want, sizeof want, "%s/.gemflow-%s", dir, want_tag);
+  size_t n = strlen(want), len = strlen(part);
+  CHECK(strncmp(part, want, n) == 0);
+  CHECK_INT(len, n + 6 + 5); /* six random characters, ".part" */
+  CHECK_STR(part + len - 5, ".part");
+  CHECK(strspn(part + n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                         "0123456789") == 6);
+  gf__sink_free(&s);
+  CHECK_INT(count_files(), 0);
+}
+
+static void test_temp_name(void) {
+  char path[300], long_id[200], long_tag[256];
+  snprintf(path, sizeof path, "%s/sub-named.png", dir);
+  memset(long_id, 'x', sizeof long_id);
+  long_id[128] = '\0';
+  snprintf(long_tag, sizeof long_tag, "%s-", long_id);
+  temp_name_is(NULL, "item-1", "item-1-");
+  temp_name_is(NULL, long_id, long_tag); /* 128 characters: carried */
+  long_id[128] = 'x';
+  long_id[129] = '\0';
+  temp_name_is(NULL, long_id, "");       /* 129: too long */
+  temp_name_is(NULL, "a b", "");
+  temp_name_is(NULL, ".hidden", "");
+  temp_name_is(path, "cat.v2_x", "cat.v2_x-"); /* out_path: beside it */
+}
+
 /* Publishing syncs the directory, for out_path too. */
 static void test_publish_syncs_dir(void) {
   clear_dir();
@@ -514,7 +553,8 @@ int main(int argc, char **argv) {
       TEST(test_thought_fallback), TEST(test_unwritable_dir),
       TEST(test_no_hard_links), TEST(test_naming_fails_keeps_image),
       TEST(test_publish_syncs_dir), TEST(test_reset), TEST(test_out_dir_replace), TEST(test_mode_follows_umask),
-      TEST(test_dims), TEST(test_dims_streaming_jpeg), TEST(test_redact)};
+      TEST(test_temp_name), TEST(test_dims), TEST(test_dims_streaming_jpeg),
+      TEST(test_redact)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   clear_dir();
   rmdir(dir);

@@ -139,7 +139,7 @@ static void gf__fz_trace(void *ud, const char *fmt, va_list ap) {
 
 static const gf__ev_cbs gf__fz_cbs = {gf__fz_thought, gf__fz_plain,
                                       gf__fz_begin,   gf__fz_data,
-                                      gf__fz_end,     gf__fz_usage};
+                                      gf__fz_end,     gf__fz_usage, NULL};
 
 /* What a run gave, kept past gf__xch_free. */
 typedef struct gf__fz_out {

@@ -97,7 +97,7 @@ static int fz_usage(void *ud, const gf_usage *u) {
 }
 
 static const gf__ev_cbs fz_cbs = {fz_thought, fz_text, fz_begin,
-                                  fz_data,    fz_end,  fz_usage};
+                                  fz_data,    fz_end,  fz_usage, NULL};
 
 /* Feeds p[0..n): whole (step 0), or in pieces of step bytes after a first
  * piece of first bytes. */

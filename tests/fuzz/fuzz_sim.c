@@ -5,7 +5,9 @@
  * and produced with stand-in images, piece sizes chosen by the input: the
  * bytes must not depend on the piece size, and production must end. The
  * Content-Length a plan announces is what it produces when it ends well,
- * and no less when a connection fault cuts it.
+ * and no less when a connection fault cuts it. Words in the target pick
+ * the key policy (one valid key or any) and --passthrough-fields; model
+ * turns' thoughtSignatures are checked (a failure is a 400).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -110,15 +112,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   target[tlen] = '\0';
   const char *body = nl ? nl + 1 : p;
   size_t n = size - (size_t)(body - p);
+  /* words in the target (a query parameter the simulator ignores) set the
+   * server's options: fuzz-strict makes "good-key" the one valid key (so
+   * other keys get the 400 of a bad key), fuzz-lenient is
+   * --passthrough-fields; "bad-key" is always reported as leaked */
   static const char *const reject[] = {"bad-key"};
+  gf__sim_keys keys = {strstr(target, "fuzz-strict") ? "good-key" : NULL,
+                       reject, 1};
   gf__sim_req r;
   gf__sim_err e;
   gf__sim_req_init(&r);
+  r.lenient = strstr(target, "fuzz-lenient") != NULL;
   memset(&e, 0, sizeof e);
-  int rc = gf__sim_req_validate(&r, "POST", target, NULL, body, n, reject, 1,
-                                0, &e);
+  int rc = gf__sim_req_validate(&r, "POST", target, NULL, body, n, &keys, 0,
+                                &e);
   if (rc == 0) {
-    if (!r.prompt || r.w <= 0 || r.h <= 0 || r.nrefs > GF_SIM_MAX_REFS)
+    if (!r.prompt || r.w <= 0 || r.h <= 0 || r.nrefs > GF_SIM_MAX_REFS ||
+        r.sig_fail || r.turns < 1 ||
+        strcmp(gf__sim_req_signatures(&r), r.sig_checked ? "ok" : "none"))
       abort();
     r.w = r.h = 8; /* the stand-in images do not care */
     plan_and_produce(&r, size ? data[0] : 0);
@@ -128,6 +139,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
       ok |= e.status == known[i];
     if (rc != -1 || !ok || !e.api_status || !e.message[0])
+      abort();
+    /* a signature failure is a 400 and says so in the log */
+    if (r.sig_fail && (e.status != 400 ||
+                       !strcmp(gf__sim_req_signatures(&r), "ok")))
       abort();
     gf__buf out;
     gf__buf_init(&out, 0);

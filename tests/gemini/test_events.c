@@ -62,7 +62,7 @@ static int cb_usage(void *ud, const gf_usage *u) {
 }
 
 static const gf__ev_cbs cbs = {cb_thought, cb_text, cb_begin,
-                               cb_data,    cb_end,  cb_usage};
+                               cb_data,    cb_end,  cb_usage, NULL};
 
 #define S(x) ((x) ? (x) : "-")
 static void rec_summary(rec *r, const gf__gem_summary *s) {
@@ -622,6 +622,30 @@ static void test_depth_limit(void) {
             "id=- usage=0 verdict=no_finish)\n");
 }
 
+/* A lower bound set by the client's options; out of range refused. */
+static void test_depth_configured(void) {
+  gf__evdec *d = gf__evdec_new(NULL, NULL, 0);
+  CHECK_INT(gf__evdec_max_depth(d, 0), GF_EINVAL);
+  CHECK_INT(gf__evdec_max_depth(d, 65), GF_EINVAL);
+  CHECK_INT(gf__evdec_max_depth(d, 3), 0);
+  const char ok[] = "{\"a\":[[1]]}", deep[] = "{\"a\":[[[1]]]}";
+  CHECK_INT(gf__evdec_event_feed(d, ok, sizeof ok - 1), 0);
+  CHECK_INT(gf__evdec_event_end(d), 0);
+  CHECK_INT(gf__evdec_event_feed(d, deep, sizeof deep - 1), GF_EJSON);
+  gf__evdec_free(d);
+  d = gf__evdec_new(NULL, NULL, 0);
+  CHECK_INT(gf__evdec_max_depth(d, 64), 0);
+  char deeper[200] = "{\"a\":";
+  for (int i = 0; i < 63; i++)
+    strcat(deeper, "[");
+  for (int i = 0; i < 63; i++)
+    strcat(deeper, "]");
+  strcat(deeper, "}");
+  CHECK_INT(gf__evdec_event_feed(d, deeper, strlen(deeper)), 0);
+  CHECK_INT(gf__evdec_event_end(d), 0);
+  gf__evdec_free(d);
+}
+
 /* The small-event limit counts the event without its image data, and is
  * exact: the event's length fits, one byte less does not. */
 static void test_event_limit(void) {
@@ -836,7 +860,7 @@ TEST_MAIN(TEST(test_seed_shapes), TEST(test_seed_with_stop),
           TEST(test_image_safety), TEST(test_error_event), TEST(test_bad_json),
           TEST(test_good_numbers), TEST(test_bad_base64),
           TEST(test_two_images_in_one_part), TEST(test_empty_events_ignored),
-          TEST(test_depth_limit), TEST(test_event_limit),
+          TEST(test_depth_limit), TEST(test_depth_configured), TEST(test_event_limit),
           TEST(test_callback_stops), TEST(test_event_complete),
           TEST(test_raw_error_lines), TEST(test_done_sentinel), TEST(test_raw_lines_bounded),
           TEST(test_array_crlf), TEST(test_array_errors),

@@ -47,7 +47,7 @@ static int on_usage(void *ud, const gf_usage *u) {
   return 0;
 }
 static const gf__ev_cbs cbs = {on_thought, NULL,   on_begin,
-                               on_data,    on_end, on_usage};
+                               on_data,    on_end, on_usage, NULL};
 
 /* Noise that does not compress, behind a PNG signature. */
 static unsigned char *make_image(size_t n) {

@@ -874,7 +874,41 @@ static void test_round_trip_length(void) {
   gf__buf_free(&out);
 }
 
-TEST_MAIN(TEST(test_vectors_split_everywhere),
+/* Lower bounds set by the client's options: a header past max bytes, a
+ * response past max headers; fed whole and byte by byte. */
+static void test_configured_limits(void) {
+  /* the longest header: "A" and 20 digits, 21 bytes */
+  static const char head[] = "HTTP/1.1 200 OK\r\nA: 12345678901234567890\r\n"
+                             "B: 2\r\nContent-Length: 0\r\n\r\n";
+  static const struct {
+    size_t bytes;
+    unsigned count;
+    int want;
+  } cases[] = {{0, 0, 0},  {21, 0, 0}, {20, 0, GF_ETOOBIG}, {0, 3, 0},
+               {0, 2, GF_ETOOBIG}, {21, 3, 0}, {21, 2, GF_ETOOBIG}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t step = 0; step <= 1; step++) {
+      rec r;
+      rec_init(&r);
+      gf__http_resp *p = gf__http_resp_new(&rec_cbs, &r);
+      gf__http_resp_limits(p, cases[i].bytes, cases[i].count);
+      int rc = 0;
+      if (step)
+        for (size_t k = 0; k < sizeof head - 1 && !rc; k++)
+          rc = gf__http_resp_feed(p, head + k, 1);
+      else
+        rc = gf__http_resp_feed(p, head, sizeof head - 1);
+      if (rc != cases[i].want)
+        fprintf(stderr, "case %zu step %zu\n", i, step);
+      CHECK_INT(rc, cases[i].want);
+      CHECK_INT(r.completes, cases[i].want ? 0 : 1);
+      gf__http_resp_free(p);
+      rec_free(&r);
+    }
+  }
+}
+
+TEST_MAIN(TEST(test_configured_limits), TEST(test_vectors_split_everywhere),
           TEST(test_truncation_at_every_point), TEST(test_header_limits),
           TEST(test_long_name), TEST(test_big_chunked_body),
           TEST(test_body_code_stops_feed), TEST(test_header_code_stops_feed),

@@ -283,8 +283,8 @@ static void cb_done(gf_gen *g, const gf_result *res, void *ud) {
   r->height = res->height;
   r->fell_back = res->fell_back_to_thought_image;
   r->retry_after_s = res->retry_after_s;
-  r->usage = res->usage;
-  r->timings = res->timings;
+  r->usage = *res->usage;
+  r->timings = *res->timings;
   r->attempts = res->attempts;
   r->nretries = res->nretries;
   for (int i = 0; i < res->nretries && i < IT_MAX_RETRIES; i++)
@@ -298,8 +298,17 @@ static void cb_retry(gf_gen *g, const gf_attempt *a, void *ud) {
   maybe_cancel(g, s->rec, 'r');
 }
 
-const gf_callbacks it_callbacks = {cb_thought, cb_text,  cb_begin, cb_data,
-                                   cb_end,     cb_usage, cb_done,  cb_retry};
+const gf_callbacks it_callbacks = {
+    .struct_size = sizeof(gf_callbacks),
+    .on_thought = cb_thought,
+    .on_text = cb_text,
+    .on_image_begin = cb_begin,
+    .on_image_data = cb_data,
+    .on_image_end = cb_end,
+    .on_usage = cb_usage,
+    .on_done = cb_done,
+    .on_retry = cb_retry,
+};
 
 /* ---- running ------------------------------------------------------------ */
 

@@ -39,7 +39,7 @@ typedef struct nrec {
   char trace[16384];
 } nrec;
 
-static void n_trace(void *ud, const char *line) {
+static void n_trace(const char *line, void *ud) {
   nrec *r = ud;
   size_t have = strlen(r->trace), n = strlen(line);
   if (have + n + 2 < sizeof r->trace) {
@@ -55,7 +55,7 @@ static void n_done(gf_gen *g, const gf_result *res, void *ud) {
   r->status = res->status;
   r->attempts = res->attempts;
   snprintf(r->msg, sizeof r->msg, "%s", res->message ? res->message : "");
-  r->connected = res->timings.connected;
+  r->connected = res->timings->connected;
   memcpy(r->sha, res->sha256, 32);
   r->bytes = res->bytes;
 }

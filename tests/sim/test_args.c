@@ -5,6 +5,7 @@
 #include "common/buf.h"
 #include "common/sha256.h"
 #include "gemflow.h"
+#include "sim/apikey.h"
 #include "sim/args.h"
 #include "sim/markers.h"
 #include "sim/png.h"
@@ -34,10 +35,12 @@ static void test_defaults(void) {
   CHECK_INT(o->framing.array, 0);
   CHECK_INT(o->framing.body, GF_SIM_BODY_CHUNKED);
   CHECK_INT(o->framing.bom + o->framing.sse_fields + o->framing.multiline +
-                o->framing.nospace + o->framing.ping,
+                o->framing.nospace + o->framing.ping + o->framing.pretty,
             0);
   CHECK_INT(o->seed, 0);
   CHECK_INT(o->nreject, 0);
+  CHECK(o->api_key == NULL && cli.api_key_file == NULL);
+  CHECK_INT(o->passthrough, 0);
   CHECK(o->log_file == NULL && o->dir == NULL && o->cert_file == NULL);
   CHECK_INT(cli.render + cli.help + cli.version, 0);
 }
@@ -49,7 +52,8 @@ static void test_every_option(void) {
                   "--key", "k", "--dir", "d", "--plain", "--eol", "cr",
                   "--chunk", "1", "--comments", "--think-ms", "250",
                   "--thoughts", "0", "--array", "--seed", "18446744073709551615",
-                  "--reject-key", "a", "--reject-key", "b", "--log", "l"),
+                  "--reject-key", "a", "--reject-key", "b", "--log", "l",
+                  "--pretty", "--passthrough-fields", "--api-key-file", "kf"),
             0);
   const gf__sim_opts *o = &cli.opts;
   CHECK_STR(o->host, "::1");
@@ -68,6 +72,10 @@ static void test_every_option(void) {
   CHECK_INT(o->nreject, 2);
   CHECK_STR(o->reject[1], "b");
   CHECK_STR(o->log_file, "l");
+  CHECK_INT(o->framing.pretty, 1);
+  CHECK_INT(o->passthrough, 1);
+  CHECK_STR(cli.api_key_file, "kf");
+  CHECK(o->api_key == NULL); /* read by gf__sim_main, not by the parser */
   CHECK_INT(PARSE(&cli, err, "--render", "--prompt", "p", "--aspect", "16:9",
                   "--size", "4K", "--seed", "3", "--out", "o.png"),
             0);
@@ -129,7 +137,9 @@ static void test_usage_errors(void) {
   static const char *const documented[] = {
       "[[eol:lf|cr|crlf|mixed]]", "[[body:chunked|length|close]]", "[[bom]]",
       "[[sse-fields]]", "[[multiline]]", "[[nospace]]", "[[ping]]",
-      "--body chunked|length|close", "--eol crlf|lf|cr|mixed"};
+      "--body chunked|length|close", "--eol crlf|lf|cr|mixed", "[[pretty]]",
+      "--pretty", "--api-key-file F", "GEMFLOW_SIM_API_KEY",
+      "--passthrough-fields", "one \"data: \" line per event"};
   for (size_t i = 0; i < sizeof documented / sizeof documented[0]; i++)
     CHECK(strstr(gf__sim_usage_text, documented[i]) != NULL);
 }
@@ -180,5 +190,45 @@ static void test_render_main(void) {
   rmdir(dir);
 }
 
+/* The accepted key: the first line of --api-key-file, else the
+ * environment's; never in an error message. */
+static void test_load_key(void) {
+  char dir[] = "/tmp/gf-sim-key-XXXXXX", path[64], key[GF_SIM_KEY_MAX],
+       err[300];
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(path, sizeof path, "%s/key", dir);
+  unsetenv(GF_SIM_ENV_KEY);
+  CHECK_INT(gf__sim_load_key(NULL, key, err, sizeof err), 0);
+  CHECK_STR(key, ""); /* none: any key */
+  setenv(GF_SIM_ENV_KEY, " env-key-1\n", 1);
+  CHECK_INT(gf__sim_load_key(NULL, key, err, sizeof err), 0);
+  CHECK_STR(key, "env-key-1");
+  FILE *f = fopen(path, "w");
+  fputs("  file-key-2\r\nsecond line\n", f);
+  fclose(f);
+  CHECK_INT(gf__sim_load_key(path, key, err, sizeof err), 0);
+  CHECK_STR(key, "file-key-2"); /* the file wins */
+  f = fopen(path, "w");
+  fputs("\n", f);
+  fclose(f);
+  CHECK_INT(gf__sim_load_key(path, key, err, sizeof err), -1);
+  CHECK(strstr(err, "no key") != NULL);
+  f = fopen(path, "w");
+  for (int i = 0; i < GF_SIM_KEY_MAX + 10; i++)
+    fputc('k', f);
+  fclose(f);
+  CHECK_INT(gf__sim_load_key(path, key, err, sizeof err), -1);
+  CHECK(strstr(err, "kkkk") == NULL);
+  unlink(path);
+  CHECK_INT(gf__sim_load_key(path, key, err, sizeof err), -1);
+  CHECK(strstr(err, "cannot read --api-key-file") != NULL);
+  /* the program refuses to start without it (exit status 2) */
+  CHECK_INT(gf__sim_main(ARGC("--api-key-file", path),
+                         ARGV("--api-key-file", path)),
+            2);
+  unsetenv(GF_SIM_ENV_KEY);
+  rmdir(dir);
+}
+
 TEST_MAIN(TEST(test_defaults), TEST(test_every_option),
-          TEST(test_usage_errors), TEST(test_render_main))
+          TEST(test_usage_errors), TEST(test_render_main), TEST(test_load_key))

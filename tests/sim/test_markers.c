@@ -9,7 +9,8 @@
 
 /* The SSE variant flags, summed: 0 when none is set. */
 static int variants(const gf__sim_marks *m) {
-  return m->bom + m->sse_fields + m->multiline + m->nospace + m->ping;
+  return m->bom + m->sse_fields + m->multiline + m->nospace + m->ping +
+         m->pretty;
 }
 
 static void parse(const char *p, gf__sim_marks *m, gf__buf *stripped) {
@@ -212,7 +213,8 @@ static void test_new_framings(void) {
                {"[[sse-fields]]", offsetof(gf__sim_marks, sse_fields)},
                {"[[multiline]]", offsetof(gf__sim_marks, multiline)},
                {"[[nospace]]", offsetof(gf__sim_marks, nospace)},
-               {"[[ping]]", offsetof(gf__sim_marks, ping)}};
+               {"[[ping]]", offsetof(gf__sim_marks, ping)},
+               {"[[pretty]]", offsetof(gf__sim_marks, pretty)}};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
     char p[64];
     snprintf(p, sizeof p, "a %s b", flags[i].text);
@@ -270,7 +272,8 @@ static void test_new_framings(void) {
  * add to them, and no alt=sse means an array. */
 static void test_apply(void) {
   gf__sim_framing def = {"\n", 100, GF_SIM_BODY_CLOSE, 1, 0, 7, 2,
-                         0,    0,   0,                 0, 0, GF_SIM_AT_USAGE};
+                         0,    0,   0,                 0, 0, GF_SIM_AT_USAGE,
+                         0};
   gf__sim_framing f = def;
   gf__sim_marks m;
   gf__buf s;
@@ -282,11 +285,12 @@ static void test_apply(void) {
   CHECK_INT(f.array, 1);
   f = def;
   parse("[[eol:cr]][[chunk:9]][[body:chunked]][[think:0]][[thoughts:0]]"
-        "[[bom]][[sse-fields]][[multiline]][[nospace]][[ping]]",
+        "[[bom]][[sse-fields]][[multiline]][[nospace]][[ping]][[pretty]]",
         &m, &s);
   gf__buf_free(&s);
   gf__sim_marks_apply(&m, 1, &f);
   CHECK_INT(f.at, GF_SIM_AT_USAGE); /* not given: the default stays */
+  CHECK_INT(f.pretty, 1);
   CHECK_STR(f.eol, "\r");
   CHECK_INT(f.chunk, 9);
   CHECK_INT(f.body, GF_SIM_BODY_CHUNKED);

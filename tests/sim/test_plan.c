@@ -19,6 +19,7 @@
 #include "sim/image.h"
 #include "sim/job.h"
 #include "sim/png.h"
+#include "sim/sig.h"
 #include "sse/sse.h"
 #include "test.h"
 
@@ -161,6 +162,12 @@ static void image_part(decoded *d, json_object *part, json_object *inl) {
   snprintf(d->image_thought, sizeof d->image_thought, "%s",
            th ? (thought ? "1" : "0") : "-");
   d->has_signature = d->has_signature < 0 ? -1 : !!get(part, "thoughtSignature");
+  if (d->has_signature == 1) { /* the one issued for exactly these bytes */
+    char want[GF_SIM_SIG_LEN + 1];
+    gf__sim_sig_image(d->final_sha, want);
+    if (strcmp(json_object_get_string(get(part, "thoughtSignature")), want))
+      d->has_signature = -2;
+  }
   free(png);
 }
 
@@ -344,8 +351,8 @@ static void test_default_stream(void) {
   CHECK_INT(o.end, GF_SIM_END);
   CHECK_INT(o.pauses, 0);
   CHECK_INT(d.comments, 0);
-  CHECK_INT(d.multiline, 1);     /* the second thought, pretty-printed */
-  CHECK(d.data_lines > 10);
+  CHECK_INT(d.multiline, 0); /* as the service: one data line per event */
+  CHECK_INT(d.data_lines, 0);
   CHECK_INT(d.unterminated, 0);
   CHECK_INT(d.final_images, 1);
   CHECK_STR(d.final_order, "mimeType,data,inlineData,thoughtSignature,");
@@ -367,6 +374,24 @@ static void test_default_stream(void) {
       CHECK(!"bare LF");
       break;
     }
+  /* the service's framing, byte for byte: each event is "data: ", one
+   * JSON object without a line end, CRLF, CRLF; nothing else */
+  size_t at = 0;
+  int events = 0;
+  while (at < o.body.len) {
+    const char *ev = o.body.data + at;
+    const char *end = memmem(ev, o.body.len - at, "\r\n\r\n", 4);
+    CHECK(end != NULL);
+    if (!end)
+      break;
+    CHECK(strncmp(ev, "data: {", 7) == 0);
+    CHECK(memchr(ev, '\n', (size_t)(end - ev)) == NULL);
+    CHECK(memchr(ev, '\r', (size_t)(end - ev)) == NULL);
+    CHECK(end[-1] == '}');
+    at = (size_t)(end - o.body.data) + 4;
+    events++;
+  }
+  CHECK_INT(events, 5);
   /* the body starts with the first event and ends with a blank line */
   CHECK(strncmp(o.body.data, "data: {\"candidates\":", 20) == 0);
   CHECK(o.body.len > 4 &&
@@ -384,13 +409,16 @@ static void test_framing_markers(void) {
   gf__sim_cfg c = cfg_default();
   produced o;
   decoded d;
-  /* LF and CR line ends, comments between and inside events */
-  gf__sim_job *j = run(&c, "a cat on a mat [[eol:lf]][[comments]]", 1, &o, &d);
+  /* LF and CR line ends, comments between and inside events, the second
+   * thought pretty-printed */
+  gf__sim_job *j = run(&c, "a cat on a mat [[eol:lf]][[comments]][[pretty]]",
+                       1, &o, &d);
   CHECK_STR(d.seq, "T T T I F:STOP");
   CHECK(memchr(o.body.data, '\r', o.body.len) == NULL);
   /* one before each of the 5 events, one between each two data lines of
    * the multi-line thought */
   CHECK_INT(d.comments, 5 + d.data_lines);
+  CHECK_INT(d.multiline, 1);
   CHECK(d.data_lines > 10);
   CHECK(strncmp(o.body.data, ": keep-alive\ndata: {", 20) == 0);
   /* the picture ignores framing markers */
@@ -655,8 +683,8 @@ static void test_http_faults_and_heads(void) {
 static void test_log_line(void) {
   gf__sim_cfg c = cfg_default();
   const char *rej[] = {"bad"};
-  c.reject = rej;
-  c.nreject = 1;
+  c.keys.reject = rej;
+  c.keys.nreject = 1;
   FILE *f = tmpfile();
   gf__sim_job *j = job_for(&c, "a cat on a mat [[fault:text]][[fault:slow]]", 1);
   CHECK_INT(gf__sim_job_log(j, f, 0), 0);

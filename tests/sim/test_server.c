@@ -280,6 +280,8 @@ typedef struct srv {
   char dir[256], log[300];
 } srv;
 
+static const char *srv_api_key; /* the next server's one valid key */
+
 static void srv_start(srv *s, const char *const *reject, int plain) {
   CHECK_INT(uv_loop_init(&s->loop), 0);
   snprintf(s->dir, sizeof s->dir, "/tmp/gf-sim-test-XXXXXX");
@@ -292,6 +294,7 @@ static void srv_start(srv *s, const char *const *reject, int plain) {
   o.log_file = s->log;
   for (; reject && *reject; reject++)
     o.reject[o.nreject++] = *reject;
+  o.api_key = srv_api_key;
   const char *why = NULL;
   int rc = gf__sim_start(&s->sim, &s->loop, &o, &why);
   if (rc)
@@ -427,7 +430,7 @@ static void test_errors_and_pipelining(void) {
   const char *b = strstr(c.raw.data, "HTTP/1.1 403 Forbidden\r\n");
   const char *d = strstr(c.raw.data, "HTTP/1.1 429 Too Many Requests\r\n");
   CHECK(a && b && d && a < b && b < d);
-  CHECK(strstr(c.raw.data, "\"reason\": \"API_KEY_INVALID\"") != NULL);
+  CHECK(strstr(c.raw.data, "Your API key was reported as leaked.") != NULL);
   CHECK(d && strstr(d, "\r\nRetry-After: 2\r\n") != NULL);
   CHECK(d && strstr(d, "\r\nConnection: close\r\n") != NULL);
   CHECK(strstr(c.raw.data, "revoked") == NULL);
@@ -454,6 +457,58 @@ static void test_errors_and_pipelining(void) {
   CHECK(c.raw.data && strncmp(c.raw.data, "HTTP/1.1 400 ", 13) == 0);
   cli_free(&c);
   CHECK_INT(srv_log_lines(&s), 5);
+  srv_stop(&s);
+}
+
+/* One valid key set (--api-key-file): it gets the stream, another key the
+ * service's 400 API_KEY_INVALID, none its 403; no key is ever echoed. */
+static void test_api_key(void) {
+  srv_api_key = "the-valid-key";
+  srv s;
+  srv_start(&s, NULL, 1);
+  srv_api_key = NULL;
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.pipelined = 1;
+  c.reqs[c.nreqs++] = request("x", "?key=the-other-key", 0);
+  c.reqs[c.nreqs++] = request("y", "", 0);
+  c.reqs[c.nreqs++] = request("a quiet harbour", "?key=the-valid-key", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 0);
+  run_until_closed(&s.loop, &c, 1);
+  const char *a = strstr(c.raw.data, "HTTP/1.1 400 Bad Request\r\n");
+  const char *b = strstr(c.raw.data, "HTTP/1.1 403 Forbidden\r\n");
+  const char *d = strstr(c.raw.data, "HTTP/1.1 200 OK\r\n");
+  CHECK(a && b && d && a < b && b < d);
+  CHECK(a && strstr(a, "\"reason\": \"API_KEY_INVALID\"") != NULL);
+  CHECK(a && strstr(a, "\"message\": \"API key not valid. Please pass a "
+                       "valid API key.\"") != NULL);
+  CHECK(strstr(c.raw.data, "the-other-key") == NULL);
+  CHECK(strstr(c.raw.data, "the-valid-key") == NULL);
+  cli_free(&c);
+  /* the valid key's stream, whole */
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request("a quiet harbour", "?alt=sse&key=the-valid-key", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 0);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.status[0], 200);
+  unsigned char sha[32], want[32];
+  uint64_t len = 0, wlen = 0;
+  CHECK_INT(image_sha(&c.body, sha, &len), 0);
+  expected("a quiet harbour", 1024, 1024, want, &wlen);
+  CHECK_MEM(sha, 32, want, 32);
+  cli_free(&c);
+  CHECK_INT(srv_log_lines(&s), 4);
+  FILE *f = fopen(s.log, "r");
+  char line[4096];
+  int n = 0;
+  while (f && fgets(line, sizeof line, f)) {
+    CHECK(strstr(line, "the-other-key") == NULL);
+    CHECK(strstr(line, "the-valid-key") == NULL);
+    CHECK(strstr(line, n >= 2 ? "\"key_ok\":true" : "\"key_ok\":false"));
+    n++;
+  }
+  if (f)
+    fclose(f);
   srv_stop(&s);
 }
 
@@ -1105,6 +1160,7 @@ static void test_interim(void) {
 int main(int argc, char **argv) {
   static const gf_t_case cases[] = {
       TEST(test_tls_generation), TEST(test_errors_and_pipelining),
+      TEST(test_api_key),
       TEST(test_connection_faults), TEST(test_one_byte_chunks),
       TEST(test_concurrent), TEST(test_stop_midway),
       TEST(test_start_failures), TEST(test_body_length),

@@ -271,6 +271,14 @@ typedef struct gf_client_options {
   int max_headers;
   int max_json_depth;
   uint64_t max_request_bytes;
+  /* Connections being established at once (name resolution, TCP connect,
+   * TLS handshake); the others wait their turn, their connect timeout not
+   * yet running. A full handshake costs milliseconds of CPU: 10 000
+   * generations started together would otherwise all time out. The first
+   * handshakes leave a TLS session the later ones resume, and one lookup
+   * per host serves every connection (answers kept for their TTL, at most
+   * 30 s). 0: the default, 32. */
+  int max_connecting;
 } gf_client_options;
 
 GF_EXTERN void gf_client_options_init(gf_client_options *opts);

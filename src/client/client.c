@@ -26,6 +26,7 @@ void gf_client_options_init(gf_client_options *o) {
   o->max_headers = 128;
   o->max_json_depth = 32;
   o->max_request_bytes = 100u * 1024 * 1024;
+  o->max_connecting = GF__MAX_CONNECTING;
   o->max_attempts = 5;
   o->retry_initial_ms = 1000;
   o->retry_max_delay_ms = 60000;
@@ -82,6 +83,7 @@ static void client_free_now(gf_client *c) {
     free(c->api_key);
   }
   free(c->read_buf);
+  gf__dns_cache_free(c->dns);
   free(c);
 }
 
@@ -121,6 +123,7 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
     return GF_ENOMEM;
   c->loop = loop;
   gf__queue_init(&c->gens);
+  gf__queue_init(&c->dial_wait);
   const gf__service *svc = gf__service_find(o.service);
   int rc = svc ? gf__url_parse(o.base_url ? o.base_url : svc->base_url,
                                &c->url)
@@ -136,11 +139,13 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
        (c->use_proxy && !gf__url_is_loopback(&c->proxy.url))))
     rc = GF_EINSECURE;
   if (!rc && (o.max_json_depth < 0 || o.max_json_depth > 64 ||
-              o.max_headers < 0))
+              o.max_headers < 0 || o.max_connecting < 0))
     rc = GF_EINVAL;
   if (!rc && o.api_key && !(c->api_key = strdup(o.api_key)))
     rc = GF_ENOMEM;
   if (!rc && !(c->read_buf = malloc(GF__READ_BUF)))
+    rc = GF_ENOMEM;
+  if (!rc && !(c->dns = gf__dns_cache_new()))
     rc = GF_ENOMEM;
   if (!rc && c->url.tls)
     rc = gf__tls_config_client(&c->tls, o.ca_file, NULL);
@@ -158,6 +163,8 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   c->max_header_bytes = o.max_header_bytes;
   c->max_headers = (unsigned)o.max_headers;
   c->max_json_depth = o.max_json_depth;
+  c->max_connecting =
+      o.max_connecting > 0 ? o.max_connecting : GF__MAX_CONNECTING;
   c->max_request_bytes =
       o.max_request_bytes ? o.max_request_bytes : 100u * 1024 * 1024;
   c->on_trace = o.on_trace;
@@ -241,6 +248,29 @@ uint64_t gf__client_take_slot(gf_client *c) {
   uint64_t slot = c->next_slot > now ? c->next_slot : now;
   c->next_slot = slot + interval;
   return slot - now;
+}
+
+/* ---- connections being established -------------------------------------- */
+
+int gf__client_dial(gf_client *c, gf_gen *g) {
+  if (c->connecting < c->max_connecting) {
+    c->connecting++;
+    g->dial = GF__DIAL_HELD;
+    return 1;
+  }
+  gf__queue_insert_tail(&c->dial_wait, &g->dial_node);
+  g->dial = GF__DIAL_QUEUED;
+  return 0;
+}
+
+void gf__client_dial_done(gf_client *c, gf_gen *g) {
+  if (g->dial == GF__DIAL_QUEUED) {
+    gf__queue_remove(&g->dial_node);
+  } else if (g->dial == GF__DIAL_HELD) {
+    c->connecting--;
+    gf__client_dial_next(c);
+  }
+  g->dial = GF__DIAL_NONE;
 }
 
 uint64_t gf__client_rand(gf_client *c) {

@@ -25,6 +25,7 @@
 
 #define GF__READ_BUF (64 * 1024)
 #define GF__TRACE_MAX 1023 /* bytes of one trace line */
+#define GF__MAX_CONNECTING 32
 
 struct gf_client {
   uv_loop_t *loop;
@@ -47,6 +48,10 @@ struct gf_client {
   void *trace_ud;
   gf__tls_config *tls;     /* NULL for http:// */
   gf__pins pins;           /* resolve pins */
+  gf__dns_cache *dns;      /* answers shared by every connection */
+  int max_connecting;      /* connections being established at once */
+  int connecting;          /* slots held */
+  gf__queue dial_wait;     /* generations waiting for a slot, in order */
   gf__proxy proxy;         /* when use_proxy */
   int use_proxy;           /* a proxy is set, no_proxy does not bypass it */
   char *read_buf;          /* one for every connection of this client */
@@ -58,6 +63,8 @@ struct gf_client {
   void *data;              /* the caller's */
   gf__queue gens;          /* live generations, for gf_client_free */
 };
+
+enum { GF__DIAL_NONE, GF__DIAL_QUEUED, GF__DIAL_HELD };
 
 typedef enum gf__gen_phase {
   GF__PH_WAIT,     /* the timer runs: a backoff delay or a rate slot */
@@ -76,6 +83,8 @@ struct gf_gen {
   gf__gen_phase phase;
 
   gf__conn *conn;         /* until its on_closed */
+  gf__queue dial_node;    /* in the client's dial_wait when queued */
+  int dial;               /* GF__DIAL_* */
   gf__xch *xch;           /* the current attempt's (the last one's at end) */
   int images_seen;        /* in the current attempt */
   int own_err;            /* our side stopped the exchange (the sink) */
@@ -120,6 +129,14 @@ void gf__client_unref(gf_client *c);
  * request may start (0 without a limit). */
 uint64_t gf__client_take_slot(gf_client *c);
 uint64_t gf__client_rand(gf_client *c);
+/* The dial slots (max_connecting): 1 when g may connect now (it holds a
+ * slot); 0 when it waits in line, to be started by gf__client_dial_next
+ * (gen.c) when a slot frees. dial_done gives the slot back, or leaves the
+ * line: once connected, failed, or canceled. */
+int gf__client_dial(gf_client *c, gf_gen *g);
+void gf__client_dial_done(gf_client *c, gf_gen *g);
+/* gen.c: starts the first generation in line, if a slot is free. */
+void gf__client_dial_next(gf_client *c);
 void gf__trace(gf_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void gf__vtrace(gf_client *c, const char *fmt, va_list ap);

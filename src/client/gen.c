@@ -226,6 +226,7 @@ int gf_generate(gf_client *c, const gf_request *req,
   if (!rc)
     rc = attempt_start(g);
   if (rc) { /* nothing started: no on_done, the error is the answer */
+    gf__client_dial_done(c, g);
     gen_free(g);
     return rc;
   }
@@ -333,7 +334,35 @@ static void on_closed(void *ud);
 static void xch_trace(void *ud, const char *fmt, va_list ap);
 static const gf__ev_cbs ev_cbs;
 
+static int attempt_connect(gf_gen *g);
+
+/* Connects now, or waits in line for a dial slot (max_connecting): its
+ * connect timeout starts when it dials, not while it waits. */
 static int attempt_open(gf_gen *g) {
+  gf_client *c = g->client;
+  if (gf__client_dial(c, g))
+    return attempt_connect(g);
+  gf__trace(c, "* waiting for a connection slot (%d being established)",
+            c->connecting);
+  g->phase = GF__PH_WAIT; /* no timer: gf__client_dial_next starts it */
+  return 0;
+}
+
+void gf__client_dial_next(gf_client *c) {
+  gf__queue *q;
+  while (c->connecting < c->max_connecting &&
+         (q = gf__queue_head(&c->dial_wait))) {
+    gf_gen *g = GF__QUEUE_DATA(q, gf_gen, dial_node);
+    gf__queue_remove(q);
+    c->connecting++;
+    g->dial = GF__DIAL_HELD;
+    int rc = attempt_connect(g);
+    if (rc) /* gives the slot back: the loop goes on with the next */
+      finish(g, rc, "the next attempt could not start");
+  }
+}
+
+static int attempt_connect(gf_gen *g) {
   static const gf__conn_cbs cbs = {on_connected, on_data, on_end, on_closed};
   gf_client *c = g->client;
   gf__xch_free(g->xch);
@@ -368,6 +397,7 @@ static int attempt_open(gf_gen *g) {
   };
   if (g->attempts > 1)
     gf__trace(c, "* attempt %d", g->attempts);
+  o.dns = c->dns;
   int rc = gf__conn_open(&g->conn, &o, &cbs, g);
   if (!rc && g->paused)
     gf__conn_pause(g->conn, 1);
@@ -401,6 +431,7 @@ static void trace_request(gf_gen *g, const gf__http_header *h, size_t nh) {
 static void on_connected(void *ud) {
   gf_gen *g = ud;
   gf_client *c = g->client;
+  gf__client_dial_done(c, g);
   g->timings.connected = gen_ms(g);
   const char *suite = gf__conn_tls_suite(g->conn);
   g->tls_resumed = gf__conn_tls_resumed(g->conn);
@@ -489,6 +520,7 @@ static void retry(gf_gen *g, const gf__outcome *o, uint64_t delay_ms) {
             o->message ? o->message : "", a->delay_s);
   gf__sink_reset(&g->sink);
   chat_reset(g);
+  gf__client_dial_done(g->client, g);
   g->next_delay_ms = delay_ms;
   g->phase = GF__PH_RETRY;
   gf__conn_close(g->conn);
@@ -648,6 +680,7 @@ static void set_msg(gf_gen *g, const char *msg) {
 /* Decides the result once; what is open closes, then maybe_done. */
 static void enter_end(gf_gen *g, int result, const char *msg) {
   g->phase = GF__PH_END;
+  gf__client_dial_done(g->client, g);
   g->result = result;
   set_msg(g, msg);
   if (g->conn)

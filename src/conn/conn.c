@@ -47,6 +47,7 @@ struct gf__conn {
   const gf__url *url;
   gf__tls_config *tls_cfg;
   const gf__pins *pins;
+  gf__dns_cache *dns;
   const gf__proxy *proxy;
   const char *dial_host; /* what is resolved and connected to: the */
   int dial_port;         /* origin, or the proxy */
@@ -110,6 +111,7 @@ int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
   c->url = o->url;
   c->tls_cfg = o->tls;
   c->pins = o->pins;
+  c->dns = o->dns;
   c->proxy = o->proxy;
   c->dial_host = o->proxy ? o->proxy->url.host : o->url->host;
   c->dial_port = o->proxy ? o->proxy->url.port : o->url->port;
@@ -290,10 +292,14 @@ static int alloc_addrs(gf__conn *c, size_t n) {
 }
 
 static void on_resolved(void *ud, int status,
-                        const struct sockaddr_storage *addrs, size_t n) {
+                        const struct sockaddr_storage *addrs, size_t n,
+                        int ttl_s) {
   gf__conn *c = ud;
   c->res = NULL; /* it frees itself */
   int rc = status;
+  if (!rc)
+    gf__dns_cache_put(c->dns, c->dial_host, c->dial_port, uv_now(c->loop),
+                      addrs, n, ttl_s);
   if (!rc) {
     rc = alloc_addrs(c, n);
     if (!rc) {
@@ -324,13 +330,22 @@ static void stop_resolve(gf__conn *c) {
 static void start_resolve(gf__conn *c) {
   c->state = ST_RESOLVING;
   const gf__pin *pin = gf__pins_find(c->pins, c->dial_host, c->dial_port);
+  const struct sockaddr_storage *known = NULL;
+  size_t nknown = 0;
   if (pin) { /* pinned: no DNS */
-    int rc = alloc_addrs(c, pin->naddrs);
+    known = pin->addrs;
+    nknown = pin->naddrs;
+  } else {
+    gf__dns_cache_get(c->dns, c->dial_host, c->dial_port, uv_now(c->loop),
+                      &known, &nknown);
+  }
+  if (known) {
+    int rc = alloc_addrs(c, nknown);
     if (rc) {
       end(c, rc, NULL);
       return;
     }
-    memcpy(c->addrs, pin->addrs, c->naddrs * sizeof *c->addrs);
+    memcpy(c->addrs, known, c->naddrs * sizeof *c->addrs);
     gf__addrs_interleave(c->addrs, c->naddrs);
     begin_race(c);
     return;
@@ -438,6 +453,8 @@ static void advance(gf__conn *c, int now) {
     }
   }
   if (gf__queue_empty(&c->tries)) {
+    /* a stale answer must not fail the next connection too */
+    gf__dns_cache_drop(c->dns, c->dial_host, c->dial_port);
     end(c, c->last_err,
         c->last_err == GF_ETIMEDOUT ? "connect timeout"
         : c->msg[0]                 ? c->msg

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "conn/dnscache.h"
 #include "conn/proxy.h"
 #include "conn/url.h"
 #include "tls/tls.h"
@@ -56,6 +57,7 @@ typedef struct gf__conn_opts {
   size_t read_buf_len;
   const gf__pins *pins;    /* NULL: none; used for the host connected to
                               (the proxy's when there is one) */
+  gf__dns_cache *dns;      /* answers shared with other conns; NULL: none */
   const gf__proxy *proxy;  /* NULL: direct; else a CONNECT tunnel to url's
                               host and port (TLS and its name check are
                               the origin's, never the proxy's) */

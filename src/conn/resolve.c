@@ -38,6 +38,7 @@ struct gf__resolve {
   int status;
   struct sockaddr_storage *addrs;
   size_t n;
+  int ttl_s;         /* the answer's smallest TTL, -1: none given */
   int done;          /* the callback ran, or was canceled */
   int handles;       /* open: the timer and the polls */
 };
@@ -103,7 +104,7 @@ static void rearm(gf__resolve *r) {
 
 static void deliver(gf__resolve *r) {
   r->done = 1;
-  r->cb(r->ud, r->status, r->n ? r->addrs : NULL, r->n);
+  r->cb(r->ud, r->status, r->n ? r->addrs : NULL, r->n, r->ttl_s);
   teardown(r);
 }
 
@@ -198,6 +199,9 @@ static void take(gf__resolve *r, const struct ares_addrinfo *res) {
     for (const struct ares_addrinfo_node *a = res->nodes; a; a = a->ai_next) {
       if (a->ai_family != fams[f])
         continue;
+      /* /etc/hosts answers carry no TTL (0): only DNS's count */
+      if (a->ai_ttl > 0 && (r->ttl_s < 0 || a->ai_ttl < r->ttl_s))
+        r->ttl_s = a->ai_ttl;
       struct sockaddr_storage *s = &r->addrs[r->n++];
       if (f == 0) {
         struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)s;
@@ -261,6 +265,7 @@ int gf__resolve_start_servers(gf__resolve **out, uv_loop_t *loop,
   r->cb = cb;
   r->ud = ud;
   r->port = port;
+  r->ttl_s = -1;
   gf__queue_init(&r->polls);
   uv_timer_init(loop, &r->timer);
   r->timer.data = r;

@@ -21,9 +21,12 @@ typedef struct gf__resolve gf__resolve;
 
 /* status 0 (n >= 1), else GF_EDNS (no such name, no address, no answer
  * from DNS) or GF_ENOMEM, with n 0 and addrs NULL. addrs, port set: the
- * IPv6 answers first, then the IPv4 ones; valid during the call only. */
+ * IPv6 answers first, then the IPv4 ones; valid during the call only.
+ * ttl_s: the smallest TTL of DNS's answers, -1 when none was given (a
+ * literal, /etc/hosts). */
 typedef void (*gf__resolve_cb)(void *ud, int status,
-                               const struct sockaddr_storage *addrs, size_t n);
+                               const struct sockaddr_storage *addrs, size_t n,
+                               int ttl_s);
 
 /* 0, GF_ENOMEM or GF_EDNS (c-ares could not start); on failure no
  * callback follows and *out is not set. */

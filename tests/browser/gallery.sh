@@ -73,8 +73,8 @@ expect() { # NAME PROMPT ASPECT SIZE WIDTH HEIGHT: one entry of $EXPECT
 EXPECT=$(python3 -c 'import json,sys; d={}
 for s in sys.argv[1:]: d.update(json.loads(s))
 print(json.dumps(d))' \
-  "$(expect first 'a lighthouse on a cliff at dawn [[think:500]]' 16:9 1K 1376 768)" \
-  "$(expect second 'a bowl of ramen seen from above [[think:500]]' 3:4 1K 896 1200)" \
+  "$(expect first 'a lighthouse on a cliff at dawn [[think:1000]]' 16:9 1K 1376 768)" \
+  "$(expect second 'a bowl of ramen seen from above [[think:1000]]' 3:4 1K 896 1200)" \
   "$(expect refine 'now make it a stormy night' 16:9 1K 1376 768)" \
   "$(expect after 'a quiet harbour after the reload' 1:1 1K 1024 1024)" \
   "$(expect retry 'a retried one [[fault:503]][[times:1]][[retry-delay:300]]' 1:1 1K 1024 1024)" \

@@ -19,14 +19,16 @@ typedef struct result {
   int calls;
   int status;
   size_t n;
+  int ttl;
   struct sockaddr_storage addrs[8];
 } result;
 
 static void on_done(void *ud, int status, const struct sockaddr_storage *a,
-                    size_t n) {
+                    size_t n, int ttl_s) {
   result *r = ud;
   r->calls++;
   r->status = status;
+  r->ttl = ttl_s;
   r->n = n;
   for (size_t i = 0; i < n && i < 8; i++)
     r->addrs[i] = a[i];
@@ -53,6 +55,7 @@ static void test_localhost(void) {
   run_dry();
   CHECK_INT(r.calls, 1);
   CHECK_INT(r.status, 0);
+  CHECK_INT(r.ttl, -1); /* /etc/hosts gives none */
   CHECK(r.n >= 1);
   int v4 = 0, seen_v4 = 0, v6_after_v4 = 0;
   for (size_t i = 0; i < r.n && i < 8; i++) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "client/client.h"
 #include "common/sha256.h"
 
 const unsigned char it_png1[69] = {
@@ -286,6 +287,7 @@ static void cb_done(gf_gen *g, const gf_result *res, void *ud) {
   r->usage = *res->usage;
   r->timings = *res->timings;
   r->attempts = res->attempts;
+  r->tls_resumed = res->tls_resumed;
   r->nretries = res->nretries;
   for (int i = 0; i < res->nretries && i < IT_MAX_RETRIES; i++)
     r->retries[i] = res->retries[i];
@@ -317,6 +319,13 @@ static void on_deadline(uv_timer_t *t) {
   exit(3);
 }
 
+int it_last_waits;
+unsigned long it_last_dns_hits;
+
+static void count_waits(const char *line, void *ud) {
+  it_last_waits += strncmp(line, "* waiting for a connection slot", 31) == 0;
+}
+
 void it_run(const it_opts *o, gf_request **reqs, it_rec *recs, int n) {
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -342,6 +351,9 @@ void it_run(const it_opts *o, gf_request **reqs, it_rec *recs, int n) {
     co.retry_max_delay_ms = o->retry_max_delay_ms;
   co.requests_per_minute = o->rpm;
   co.service = o->service;
+  co.max_connecting = o->max_connecting;
+  co.on_trace = count_waits;
+  it_last_waits = 0;
   gf_client *c;
   int rc = gf_client_new(&loop, &co, &c);
   if (rc) {
@@ -368,6 +380,7 @@ void it_run(const it_opts *o, gf_request **reqs, it_rec *recs, int n) {
   uv_timer_start(&deadline, on_deadline, 120000, 0);
   uv_unref((uv_handle_t *)&deadline);
   uv_run(&loop, UV_RUN_DEFAULT);
+  it_last_dns_hits = (unsigned long)gf__dns_cache_hits(c->dns);
   gf_client_free(c);
   uv_close((uv_handle_t *)&deadline, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);

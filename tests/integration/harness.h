@@ -55,6 +55,7 @@ typedef struct it_rec {
   gf_usage usage;
   gf_timings timings;
   int attempts, nretries, retry_count; /* retry_count: on_retry calls */
+  int tls_resumed;
   gf_attempt retries[IT_MAX_RETRIES];
   /* cancel after this many callbacks of kind cancel_on ('t','b','D','r'), or
    * right after gf_generate ('s') */
@@ -73,7 +74,13 @@ typedef struct it_opts {
   uint64_t retry_initial_ms, retry_max_delay_ms; /* 0: the defaults */
   double rpm;        /* requests per minute, 0: no limit */
   const char *service; /* NULL: the library's default */
+  int max_connecting;  /* 0: the default */
 } it_opts;
+
+/* Of the last it_run: trace lines saying a generation waited for a
+ * connection slot, and name lookups the client's DNS cache answered. */
+extern int it_last_waits;
+extern unsigned long it_last_dns_hits;
 
 extern const gf_callbacks it_callbacks;
 

@@ -80,6 +80,34 @@ static void test_connect_timeout(void) {
   CHECK(r.timings.done >= 600 && r.timings.done < 20000);
 }
 
+/* Waiting in line for a connection slot does not count against the
+ * connect timeout: with one slot, the second generation dials only when
+ * the first has timed out, and times out a whole timeout later. */
+static void test_connect_timeout_not_in_line(void) {
+  int port = 0;
+  int fd = stalled_listener(AF_INET, &port);
+  CHECK(fd >= 0);
+  char url[64];
+  snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
+  gf_request *reqs[2] = {it_req("first in line", NULL, NULL),
+                         it_req("second in line", NULL, NULL)};
+  it_rec r[2];
+  memset(r, 0, sizeof r);
+  it_opts o = opts();
+  o.url = url;
+  o.connect_ms = 400;
+  o.max_connecting = 1;
+  it_run(&o, reqs, r, 2);
+  close(fd);
+  for (int i = 0; i < 2; i++) {
+    CHECK_INT(r[i].status, GF_ETIMEDOUT);
+    gf_request_free(reqs[i]);
+  }
+  CHECK(r[0].timings.done >= 395);
+  CHECK(r[1].timings.done >= 795); /* 400 in line, then 400 dialing */
+  CHECK_INT(it_last_waits, 1);
+}
+
 /* "localhost" resolving to ::1 first, then 127.0.0.1 (Debian's
  * /etc/hosts): the first address stalls in its handshake, the second is
  * the simulator, on the same port. */
@@ -157,7 +185,7 @@ int main(int argc, char **argv) {
   unsetenv("SSL_CERT_FILE");
   it_sim_start(&sim, NULL);
   static const gf_t_case cases[] = {
-      TEST(test_connect_timeout), TEST(test_next_address_after_timeout),
+      TEST(test_connect_timeout), TEST(test_connect_timeout_not_in_line), TEST(test_next_address_after_timeout),
       TEST(test_idle_timeout_retried), TEST(test_attempt_timeout)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   it_sim_stop(&sim);

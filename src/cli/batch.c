@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cost.h"
 #include "diag.h"
+#include "fdlimit.h"
 #include "jsonw.h"
 #include "key.h"
 #include "path.h"
@@ -115,7 +116,10 @@ static int gf__batch_prepare(gf__batch *b) {
              b->shard.k, b->shard.n);
   else
     snprintf(b->man_name, sizeof b->man_name, "manifest.jsonl");
-  rc = gf__items_load(o->input, &b->defs, &b->items);
+  /* said before any request: EMFILE item after item would be worse */
+  rc = gf__fdlimit_check((unsigned long)o->concurrency);
+  if (!rc)
+    rc = gf__items_load(o->input, &b->defs, &b->items);
   if (!rc)
     rc = gf__batch_select(b, &b->shard);
   if (!rc)

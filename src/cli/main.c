@@ -4,6 +4,7 @@
 
 #include "batch.h"
 #include "cli.h"
+#include "fdlimit.h"
 #include "harden.h"
 #include "merge.h"
 #include "gemflow.h"
@@ -26,6 +27,7 @@ static void gf__usage(FILE *f) {
 
 int main(int argc, char **argv) {
   gf__harden_process(); /* before the key is anywhere in memory */
+  gf__fdlimit_raise();  /* thousands of streams need as many sockets */
   /* A closed stdout or stderr is an error to report, not a reason to die. */
   signal(SIGPIPE, SIG_IGN);
   const char *cmd = argc > 1 ? argv[1] : NULL;

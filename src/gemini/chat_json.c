@@ -201,8 +201,10 @@ static int load_image(json_object *in, gf__ev_part *p, unsigned char **data,
   const char *b64 = get_str(in, "data"), *hex = get_str(in, "sha256");
   p->mime = get_str(in, "mimeType");
   *file = get_str(in, "file");
-  if (b64)
+  if (b64) { /* inline: a "file" beside it is not where the bytes are */
+    *file = NULL;
     return decode_b64(b64, data, len);
+  }
   if (!*file || !hex || strlen(hex) != 64)
     return GF_EJSON;
   int rc = read_file(*file, data, len);

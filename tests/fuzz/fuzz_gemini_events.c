@@ -96,8 +96,24 @@ static int fz_usage(void *ud, const gf_usage *u) {
   return 0;
 }
 
+/* A part for a chat: a text (NUL-terminated at its length) or an image,
+ * never both; logged, so every split must see the same parts. */
+static int fz_part(void *ud, const gf__ev_part *p) {
+  fz_rec *r = ud;
+  if ((p->text != NULL) == (p->image != 0) ||
+      (p->text && strlen(p->text) > p->text_len) ||
+      (p->text && p->text[p->text_len] != '\0'))
+    abort();
+  char line[300];
+  int n = snprintf(line, sizeof line, "P:%d,%d,%zu,%.40s,%.40s\n", p->thought,
+                   p->image, p->text_len, p->mime ? p->mime : "-",
+                   p->signature ? p->signature : "-");
+  fz_add(&r->log, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : 0);
+  return 0;
+}
+
 static const gf__ev_cbs fz_cbs = {fz_thought, fz_text, fz_begin,
-                                  fz_data,    fz_end,  fz_usage, NULL};
+                                  fz_data,    fz_end,  fz_usage, fz_part};
 
 /* Feeds p[0..n): whole (step 0), or in pieces of step bytes after a first
  * piece of first bytes. */

@@ -156,6 +156,17 @@ static void test_json_malformed(void) {
   CHECK_INT(gf_chat_from_json(empty, strlen(empty), &c), 0);
   CHECK_INT(gf_chat_turns(c), 0);
   gf_chat_free(c);
+  /* inline data wins over a "file" beside it, which is not kept (the
+   * fuzzer found a chat that saved a reference to a file it never read) */
+  const char *both = "{\"gemflow_chat\":1,\"turns\":[{\"user\":{\"text\":"
+                     "\"x\"},\"model\":[{\"inlineData\":{\"file\":\"/nonexistent\","
+                     "\"data\":\"UElY\"}}]}]}";
+  CHECK_INT(gf_chat_from_json(both, strlen(both), &c), 0);
+  char *json = gf_chat_to_json(c);
+  CHECK(strstr(json, "nonexistent") == NULL);
+  CHECK(strstr(json, "\"data\":\"UElY\"") != NULL);
+  gf_free(json);
+  gf_chat_free(c);
 }
 
 static void test_busy(void) {

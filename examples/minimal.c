@@ -37,8 +37,8 @@ static void on_done(gf_gen *g, const gf_result *res, void *ud) {
     fprintf(stderr, "minimal: %s%s%s\n", gf_strerror(res->status),
             res->message ? ": " : "", res->message ? res->message : "");
   }
-  /* Legal inside a callback: the client closes its handles (idle
-   * keep-alive connections too) and the loop runs out. */
+  /* Legal inside a callback: the client closes its handles and the loop
+   * runs out. */
   gf_client_free(a->client);
 }
 

@@ -18,7 +18,11 @@
  * - On error, *outlen still counts the bytes decoded before the offending
  *   byte in that call; later calls return GF_EB64 at once with *outlen 0.
  * - After gf__b64_finish() any further data is an error ("after padding");
- *   gf__b64_init() makes the decoder reusable. */
+ *   gf__b64_init() makes the decoder reusable.
+ * - Runs of plain data go through the widest kernel the CPU runs (AVX2 or
+ *   portable C, decode_int.h); nothing above ever depends on which: not
+ *   the output, the lengths, the errors, nor the bytes of out past *outlen,
+ *   which no call touches. */
 #ifndef GF_B64_H
 #define GF_B64_H
 #include <stddef.h>

@@ -1,67 +1,32 @@
-/* Incremental base64 decoder.
+/* Incremental base64 decoder: the state machine and the scalar kernel.
  *
- * Two paths share one state. The fast path runs only on a group boundary
- * (nothing pending) and decodes whole 4-character groups straight from the
- * input with one table look-up per character; any byte it does not take as
- * plain data (CR, LF, '=', an alphabet-specific character while the
- * alphabet is still open, garbage, the last < 4 bytes) sends that group to
- * the slow path, which handles one byte at a time and keeps exact offsets.
- * Both emit a group's bytes at the same character, so output never depends
- * on where the input was split. */
-#include "b64/b64.h"
-
+ * At a group boundary (nothing pending) a kernel (decode_int.h) decodes
+ * whole 4-character groups straight from the input; any byte it does not
+ * take as plain data (CR, LF, '=', an alphabet-specific character while the
+ * alphabet is still open, garbage, the last < 4 bytes) goes to the slow
+ * path, which handles one byte at a time and keeps exact offsets. Both emit
+ * a group's bytes at the same character, so output never depends on where
+ * the input was split, nor on which kernel ran. */
+#include "b64/decode_int.h"
 #include "gemflow.h"
 
-/* Table entries: 0..63 a sextet; anything with bit 7 set stops the fast
- * path. In the open-alphabet table, STD/URL mark the characters that fix the
- * alphabet. */
-enum { GF__B64_BAD = 0xFF, GF__B64_STD = 0x81, GF__B64_URL = 0x82 };
-
-#define GF__B64_COMMON(c)                                                      \
-  ((c) >= 'A' && (c) <= 'Z'   ? (c) - 'A'                                      \
-   : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26                                 \
-   : (c) >= '0' && (c) <= '9' ? (c) - '0' + 52                                 \
-                              : GF__B64_BAD)
-#define GF__B64_OPEN(c)                                                        \
-  ((c) == '+' || (c) == '/'   ? GF__B64_STD                                    \
-   : (c) == '-' || (c) == '_' ? GF__B64_URL                                    \
-                              : GF__B64_COMMON(c))
-#define GF__B64_STDV(c)                                                        \
-  ((c) == '+' ? 62 : (c) == '/' ? 63 : GF__B64_COMMON(c))
-#define GF__B64_URLV(c)                                                        \
-  ((c) == '-' ? 62 : (c) == '_' ? 63 : GF__B64_COMMON(c))
-
-/* A 256-entry table computed by the compiler from one of the macros above.
- * The cast keeps clang from warning about values in branches not taken. */
-#define GF__R1(f, i) (uint8_t)(f(i))
-#define GF__R4(f, i)                                                           \
-  GF__R1(f, i), GF__R1(f, (i) + 1), GF__R1(f, (i) + 2), GF__R1(f, (i) + 3)
-#define GF__R16(f, i)                                                          \
-  GF__R4(f, i), GF__R4(f, (i) + 4), GF__R4(f, (i) + 8), GF__R4(f, (i) + 12)
-#define GF__R64(f, i)                                                          \
-  GF__R16(f, i), GF__R16(f, (i) + 16), GF__R16(f, (i) + 32),                   \
-      GF__R16(f, (i) + 48)
-#define GF__R256(f)                                                            \
-  GF__R64(f, 0), GF__R64(f, 64), GF__R64(f, 128), GF__R64(f, 192)
+#define GF__B64_U8(v) (uint8_t)(v)
 
 /* Indexed by gf__b64dec.alphabet. */
 static const uint8_t gf__b64_tab[3][256] = {
-    {GF__R256(GF__B64_OPEN)},
-    {GF__R256(GF__B64_STDV)},
-    {GF__R256(GF__B64_URLV)},
+    {GF__R256(GF__B64_U8, GF__B64_OPEN)},
+    {GF__R256(GF__B64_U8, GF__B64_STDV)},
+    {GF__R256(GF__B64_U8, GF__B64_URLV)},
 };
 
-static size_t gf__b64_fast(const uint8_t *t, const unsigned char *p,
-                           size_t i, size_t n, unsigned char *out,
-                           size_t *o);
 static int gf__b64_slow(gf__b64dec *d, unsigned char c, uint64_t pos,
                         unsigned char *out, size_t *o);
 static void gf__b64_pad(gf__b64dec *d, unsigned char *out, size_t *o);
 
 void gf__b64_init(gf__b64dec *d) { *d = (gf__b64dec){0}; }
 
-int gf__b64_decode(gf__b64dec *d, const char *in, size_t n,
-                   unsigned char *out, size_t *outlen) {
+int gf__b64_decode_with(gf__b64dec *d, gf__b64_kernel k, const char *in,
+                        size_t n, unsigned char *out, size_t *outlen) {
   const unsigned char *p = (const unsigned char *)in;
   size_t i = 0, o = 0;
   *outlen = 0;
@@ -69,7 +34,9 @@ int gf__b64_decode(gf__b64dec *d, const char *in, size_t n,
     return d->err;
   while (i < n) {
     if (d->nacc == 0 && d->npad == 0) {
-      i = gf__b64_fast(gf__b64_tab[d->alphabet], p, i, n, out, &o);
+      size_t took = k(d->alphabet, p + i, n - i, out + o);
+      i += took;
+      o += took / 4 * 3;
       if (i == n)
         break;
     }
@@ -86,6 +53,37 @@ int gf__b64_decode(gf__b64dec *d, const char *in, size_t n,
   *outlen = o;
   return 0;
 }
+
+/* The widest kernel this CPU runs. */
+static gf__b64_kernel gf__b64_best(void) {
+#ifdef GF__B64_X86
+  if (gf__b64_have_avx2())
+    return gf__b64_kernel_avx2;
+#endif
+  return gf__b64_kernel_fast;
+}
+
+int gf__b64_decode(gf__b64dec *d, const char *in, size_t n,
+                   unsigned char *out, size_t *outlen) {
+  return gf__b64_decode_with(d, gf__b64_best(), in, n, out, outlen);
+}
+
+int gf__b64_decode_scalar(gf__b64dec *d, const char *in, size_t n,
+                          unsigned char *out, size_t *outlen) {
+  return gf__b64_decode_with(d, gf__b64_kernel_scalar, in, n, out, outlen);
+}
+
+int gf__b64_decode_fast(gf__b64dec *d, const char *in, size_t n,
+                        unsigned char *out, size_t *outlen) {
+  return gf__b64_decode_with(d, gf__b64_kernel_fast, in, n, out, outlen);
+}
+
+#ifdef GF__B64_X86
+int gf__b64_decode_avx2(gf__b64dec *d, const char *in, size_t n,
+                        unsigned char *out, size_t *outlen) {
+  return gf__b64_decode_with(d, gf__b64_kernel_avx2, in, n, out, outlen);
+}
+#endif
 
 int gf__b64_finish(gf__b64dec *d, unsigned char *out, size_t *outlen) {
   size_t o = 0;
@@ -108,12 +106,12 @@ int gf__b64_finish(gf__b64dec *d, unsigned char *out, size_t *outlen) {
 
 uint64_t gf__b64_err_offset(const gf__b64dec *d) { return d->err_off; }
 
-/* Whole groups from p[i..n) while every character is plain data of the
- * current alphabet. Returns where it stopped: n, or a group it left alone. */
-static inline size_t gf__b64_fast(const uint8_t *t, const unsigned char *p,
-                                  size_t i, size_t n, unsigned char *out,
-                                  size_t *o) {
-  unsigned char *w = out + *o;
+/* The decoder as it was before the wider kernels: one byte-table look-up
+ * per character, 8 characters per step. */
+size_t gf__b64_kernel_scalar(int a, const unsigned char *p, size_t n,
+                             unsigned char *w) {
+  const uint8_t *t = gf__b64_tab[a];
+  size_t i = 0;
   while (n - i >= 8) {
     uint32_t a0 = t[p[i]], b0 = t[p[i + 1]], c0 = t[p[i + 2]],
              d0 = t[p[i + 3]], a1 = t[p[i + 4]], b1 = t[p[i + 5]],
@@ -132,17 +130,16 @@ static inline size_t gf__b64_fast(const uint8_t *t, const unsigned char *p,
     i += 8;
   }
   while (n - i >= 4) {
-    uint32_t a = t[p[i]], b = t[p[i + 1]], c = t[p[i + 2]], e = t[p[i + 3]];
-    if ((a | b | c | e) & 0x80)
+    uint32_t a0 = t[p[i]], b = t[p[i + 1]], c = t[p[i + 2]], e = t[p[i + 3]];
+    if ((a0 | b | c | e) & 0x80)
       break;
-    uint32_t v = a << 18 | b << 12 | c << 6 | e;
+    uint32_t v = a0 << 18 | b << 12 | c << 6 | e;
     w[0] = (unsigned char)(v >> 16);
     w[1] = (unsigned char)(v >> 8);
     w[2] = (unsigned char)v;
     w += 3;
     i += 4;
   }
-  *o = (size_t)(w - out);
   return i;
 }
 

@@ -1,5 +1,6 @@
 #include "common/sha256.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,24 +126,29 @@ static int have_shani(void) {
 
 typedef void (*compress_fn)(uint32_t h[8], const unsigned char *p,
                             size_t blocks);
-static compress_fn compress_impl;
+/* Chosen once; an atomic, so that two threads hashing for the first time
+ * at once (both storing the same choice) is no data race. */
+static _Atomic(compress_fn) compress_impl;
 
-void gf__sha256_blocks(uint32_t h[8], const unsigned char *p, size_t blocks) {
-  if (!compress_impl) {
-    compress_impl = gf__sha256_blocks_generic;
+static compress_fn pick(void) {
+  compress_fn f = atomic_load_explicit(&compress_impl, memory_order_relaxed);
+  if (!f) {
+    f = gf__sha256_blocks_generic;
 #ifdef GF__SHA_X86
     if (have_shani())
-      compress_impl = compress_shani;
+      f = compress_shani;
 #endif
+    atomic_store_explicit(&compress_impl, f, memory_order_relaxed);
   }
-  compress_impl(h, p, blocks);
+  return f;
+}
+
+void gf__sha256_blocks(uint32_t h[8], const unsigned char *p, size_t blocks) {
+  pick()(h, p, blocks);
 }
 
 int gf__sha256_accelerated(void) {
-  uint32_t h[8] = {0};
-  unsigned char block[64] = {0};
-  gf__sha256_blocks(h, block, 1);
-  return compress_impl != gf__sha256_blocks_generic;
+  return pick() != gf__sha256_blocks_generic;
 }
 
 void gf__sha256_init(gf__sha256 *s) {

@@ -1,14 +1,37 @@
 /* b64: RFC 4648 vectors both ways, URL-safe and unpadded forms, CR/LF,
  * every error kind with its exact offset, every split point (and every
  * 3-part split of short inputs, and byte-by-byte feeding) giving the same
- * result, every byte value, round trips of random data up to 8 MB. */
-#include "b64/b64.h"
+ * result, every byte value, round trips of random data up to 8 MB. The
+ * vectors run on every decoding path the CPU has (test_paths.c compares
+ * the paths with each other on many more inputs). */
+#include "b64/decode_int.h"
 #include "gemflow.h"
 #include "test.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
 /* ---- harness ------------------------------------------------------------ */
+
+typedef int (*decode_fn)(gf__b64dec *d, const char *in, size_t n,
+                         unsigned char *out, size_t *outlen);
+
+/* The paths check_all() runs through; cur is the one feed() uses. */
+static const struct {
+  const char *name;
+  decode_fn fn;
+} paths[] = {
+    {"default", gf__b64_decode},
+    {"scalar", gf__b64_decode_scalar},
+    {"fast", gf__b64_decode_fast},
+#ifdef GF__B64_X86
+    {"avx2", gf__b64_decode_avx2},
+#endif
+};
+static decode_fn cur = gf__b64_decode;
+
+static int path_runs(size_t i) {
+  return strcmp(paths[i].name, "avx2") != 0 || gf__b64_have_avx2();
+}
 
 /* What a whole feeding produced: output (including what came before an
  * error), the first error and its offset. */
@@ -38,7 +61,7 @@ static void res_add(res *r, const unsigned char *p, size_t n) {
 static void feed(gf__b64dec *d, res *r, const char *p, size_t n) {
   unsigned char *tmp = malloc(GF_B64_DEC_MAX(n));
   size_t got = 999;
-  int e = gf__b64_decode(d, p, n, tmp, &got);
+  int e = cur(d, p, n, tmp, &got);
   CHECK(got <= GF_B64_DEC_MAX(n));
   if (r->err) {
     CHECK_INT(e, GF_EB64);
@@ -120,12 +143,13 @@ static int res_is(res r, want w, const char *in, size_t n, const char *how) {
 
 /* The same result whole, at every 2-part split, at every 3-part split (for
  * short inputs) and byte by byte. Stops at the first mismatch. */
-static void check_all(const char *in, size_t n, want w) {
-  char how[64];
-  CHECK(res_is(run_cuts(in, n, NULL, 0), w, in, n, "whole"));
+static void check_path(const char *in, size_t n, want w, const char *path) {
+  char how[80];
+  snprintf(how, sizeof how, "whole (%s)", path);
+  CHECK(res_is(run_cuts(in, n, NULL, 0), w, in, n, how));
   CHECK(res_is(run_bytes(in, n), w, in, n, "byte by byte"));
   for (size_t i = 0; i <= n; i++) {
-    snprintf(how, sizeof how, "split at %zu", i);
+    snprintf(how, sizeof how, "split at %zu (%s)", i, path);
     if (!res_is(run_cuts(in, n, &i, 1), w, in, n, how)) {
       CHECK(!"2-part split");
       return;
@@ -134,12 +158,22 @@ static void check_all(const char *in, size_t n, want w) {
   for (size_t i = 0; n <= 48 && i <= n; i++)
     for (size_t j = i; j <= n; j++) {
       size_t c[2] = {i, j};
-      snprintf(how, sizeof how, "split at %zu and %zu", i, j);
+      snprintf(how, sizeof how, "split at %zu and %zu (%s)", i, j, path);
       if (!res_is(run_cuts(in, n, c, 2), w, in, n, how)) {
         CHECK(!"3-part split");
         return;
       }
     }
+}
+
+/* check_path() on every path this CPU runs. */
+static void check_all(const char *in, size_t n, want w) {
+  for (size_t p = 0; p < sizeof paths / sizeof paths[0]; p++)
+    if (path_runs(p)) {
+      cur = paths[p].fn;
+      check_path(in, n, w, paths[p].name);
+    }
+  cur = gf__b64_decode;
 }
 
 static void check_ok(const char *in, size_t n, const char *out, size_t len) {
@@ -435,7 +469,7 @@ static void test_every_byte_value(void) {
 
 static void test_error_at_every_position(void) {
   /* one bad byte anywhere in a long clean string: exact offset, and exactly
-   * the whole groups before it decoded (fast and slow path alike) */
+   * the whole groups before it decoded, on every path */
   enum { N = 600 };
   unsigned char raw[N / 4 * 3];
   char enc[N + 1];
@@ -445,20 +479,25 @@ static void test_error_at_every_position(void) {
     char bad[N];
     memcpy(bad, enc, N);
     bad[p] = '@';
-    gf__b64dec d;
-    static unsigned char out[GF_B64_DEC_MAX(N)];
-    size_t got;
-    gf__b64_init(&d);
-    CHECK_INT(gf__b64_decode(&d, bad, N, out, &got), GF_EB64);
-    CHECK_INT(gf__b64_err_offset(&d), p);
-    CHECK_MEM(out, got, raw, p / 4 * 3);
+    for (size_t k = 0; k < sizeof paths / sizeof paths[0]; k++) {
+      gf__b64dec d;
+      static unsigned char out[GF_B64_DEC_MAX(N)];
+      size_t got;
+      if (!path_runs(k))
+        continue;
+      gf__b64_init(&d);
+      CHECK_INT(paths[k].fn(&d, bad, N, out, &got), GF_EB64);
+      CHECK_INT(gf__b64_err_offset(&d), p);
+      CHECK_MEM(out, got, raw, p / 4 * 3);
+    }
     if (p % 37 == 0) /* and at every split for some of them */
       check_err(bad, N, p, (const char *)raw, p / 4 * 3);
   }
 }
 
 static void test_long_input_every_split(void) {
-  /* past the fast path's 8-character stride, line-wrapped and unpadded */
+  /* past every kernel's stride (8, 16, 32 characters), line-wrapped and
+   * unpadded */
   unsigned char raw[200];
   char enc[GF_B64_ENC_LEN(200) + 1], wrapped[400];
   fill_random(raw, sizeof raw);

@@ -279,6 +279,17 @@ typedef struct gf_client_options {
    * per host serves every connection (answers kept for their TTL, at most
    * 30 s). 0: the default, 32. */
   int max_connecting;
+  /* Connection reuse (HTTP/1.1 keep-alive): a connection whose response
+   * ended as its framing says, with nothing after it, serves the client's
+   * next request (of any generation, any attempt) if one comes within
+   * keep_alive_ms; a reused connection the server closed before answering
+   * is replaced by a new one without counting an attempt. 1 (default): on;
+   * 0: a connection per attempt. */
+  int keep_alive;
+  uint64_t keep_alive_ms; /* 0: the default, 30000 */
+  /* Connections open at once, idle ones included; 0 (default): no limit.
+   * Generations beyond it wait for one to free (as for max_connecting). */
+  int max_connections;
 } gf_client_options;
 
 GF_EXTERN void gf_client_options_init(gf_client_options *opts);
@@ -355,6 +366,9 @@ typedef struct gf_result {
   /* 1 when the last attempt's TLS handshake resumed an earlier session of
    * this client (a ticket: no certificate exchange, no key agreement). */
   int tls_resumed;
+  /* 1 when the last attempt's request went on a kept connection (see
+   * keep_alive): no connect and no handshake at all. */
+  int conn_reused;
 } gf_result;
 
 /* Every callback is optional (NULL). ud is gf_generate's. */

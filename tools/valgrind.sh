@@ -19,7 +19,7 @@ for t in test_each_transient_fault_once test_partial_image_never_the_result test
 done
 echo "-- valgrind it_raw"
 "${vg[@]}" "$dir/it_raw" >/dev/null
-for t in it_handles it_embed it_chat it_resume; do
+for t in it_handles it_embed it_chat it_reuse; do
   echo "-- valgrind $t"
   "${vg[@]}" "$dir/$t" >/dev/null
 done

@@ -9,6 +9,7 @@
 
 #include "b64/b64.h"
 #include "client/client.h"
+#include "client/pool.h"
 #include "common/sized.h"
 
 void gf_client_options_init(gf_client_options *o) {
@@ -27,6 +28,8 @@ void gf_client_options_init(gf_client_options *o) {
   o->max_json_depth = 32;
   o->max_request_bytes = 100u * 1024 * 1024;
   o->max_connecting = GF__MAX_CONNECTING;
+  o->keep_alive = 1;
+  o->keep_alive_ms = GF__KEEP_ALIVE_MS;
   o->max_attempts = 5;
   o->retry_initial_ms = 1000;
   o->retry_max_delay_ms = 60000;
@@ -124,6 +127,7 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   c->loop = loop;
   gf__queue_init(&c->gens);
   gf__queue_init(&c->dial_wait);
+  gf__queue_init(&c->idle);
   const gf__service *svc = gf__service_find(o.service);
   int rc = svc ? gf__url_parse(o.base_url ? o.base_url : svc->base_url,
                                &c->url)
@@ -139,7 +143,8 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
        (c->use_proxy && !gf__url_is_loopback(&c->proxy.url))))
     rc = GF_EINSECURE;
   if (!rc && (o.max_json_depth < 0 || o.max_json_depth > 64 ||
-              o.max_headers < 0 || o.max_connecting < 0))
+              o.max_headers < 0 || o.max_connecting < 0 ||
+              o.max_connections < 0))
     rc = GF_EINVAL;
   if (!rc && o.api_key && !(c->api_key = strdup(o.api_key)))
     rc = GF_ENOMEM;
@@ -165,6 +170,9 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   c->max_json_depth = o.max_json_depth;
   c->max_connecting =
       o.max_connecting > 0 ? o.max_connecting : GF__MAX_CONNECTING;
+  c->keep_alive = o.keep_alive != 0;
+  c->keep_alive_ms = o.keep_alive_ms ? o.keep_alive_ms : GF__KEEP_ALIVE_MS;
+  c->max_connections = o.max_connections;
   c->max_request_bytes =
       o.max_request_bytes ? o.max_request_bytes : 100u * 1024 * 1024;
   c->on_trace = o.on_trace;
@@ -190,7 +198,7 @@ static void on_closer_closed(uv_handle_t *h) {
  * defers it when nothing was live). Without close_cb there is nothing to
  * defer: the memory goes at once. */
 static void maybe_free(gf_client *c) {
-  if (!c->freeing || c->live != 0 || c->closer_started)
+  if (!c->freeing || c->live != 0 || c->open_conns != 0 || c->closer_started)
     return;
   if (!c->close_cb) {
     client_free_now(c);
@@ -213,6 +221,7 @@ void gf_client_close(gf_client *c, gf_close_cb close_cb) {
     return;
   c->freeing = 1;
   c->close_cb = close_cb;
+  gf__pool_close_all(c);
   /* gf_cancel never unlinks a generation at once (on_done comes from the
    * loop), but the next node is taken first all the same. */
   gf__queue *q = c->gens.next;
@@ -252,8 +261,13 @@ uint64_t gf__client_take_slot(gf_client *c) {
 
 /* ---- connections being established -------------------------------------- */
 
+int gf__client_dial_free(const gf_client *c) {
+  return c->connecting < c->max_connecting &&
+         (!c->max_connections || c->open_conns < c->max_connections);
+}
+
 int gf__client_dial(gf_client *c, gf_gen *g) {
-  if (c->connecting < c->max_connecting) {
+  if (gf__client_dial_free(c)) {
     c->connecting++;
     g->dial = GF__DIAL_HELD;
     return 1;
@@ -271,6 +285,14 @@ void gf__client_dial_done(gf_client *c, gf_gen *g) {
     gf__client_dial_next(c);
   }
   g->dial = GF__DIAL_NONE;
+}
+
+void gf__client_conn_opened(gf_client *c) { c->open_conns++; }
+
+void gf__client_conn_gone(gf_client *c) {
+  c->open_conns--;
+  gf__client_dial_next(c); /* a place under max_connections */
+  maybe_free(c);
 }
 
 uint64_t gf__client_rand(gf_client *c) {

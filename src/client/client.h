@@ -26,6 +26,7 @@
 #define GF__READ_BUF (64 * 1024)
 #define GF__TRACE_MAX 1023 /* bytes of one trace line */
 #define GF__MAX_CONNECTING 32
+#define GF__KEEP_ALIVE_MS 30000
 
 struct gf_client {
   uv_loop_t *loop;
@@ -52,6 +53,11 @@ struct gf_client {
   int max_connecting;      /* connections being established at once */
   int connecting;          /* slots held */
   gf__queue dial_wait;     /* generations waiting for a slot, in order */
+  int keep_alive;          /* reuse connections */
+  uint64_t keep_alive_ms;  /* how long an idle one is kept */
+  int max_connections;     /* 0: no limit */
+  int open_conns;          /* from gf__conn_open to on_closed, any owner */
+  gf__queue idle;          /* pool.c's idle connections, newest first */
   gf__proxy proxy;         /* when use_proxy */
   int use_proxy;           /* a proxy is set, no_proxy does not bypass it */
   char *read_buf;          /* one for every connection of this client */
@@ -109,6 +115,7 @@ struct gf_gen {
                              (size_t len, bytes) records */
   int paused;             /* gf_gen_pause: every attempt's conn too */
   int tls_resumed;        /* the last connection's handshake resumed */
+  int reused;             /* the attempt's connection was a kept one */
   int canceled;
   int sink_busy;          /* an fsync is running */
   int done;               /* on_done has run */
@@ -137,6 +144,13 @@ int gf__client_dial(gf_client *c, gf_gen *g);
 void gf__client_dial_done(gf_client *c, gf_gen *g);
 /* gen.c: starts the first generation in line, if a slot is free. */
 void gf__client_dial_next(gf_client *c);
+/* Whether a generation may dial now (max_connecting, max_connections). */
+int gf__client_dial_free(const gf_client *c);
+/* Every connection is counted from its open to its on_closed, whoever
+ * owns it then (a generation, the pool): the client goes only after the
+ * last, and a place under max_connections starts the next in line. */
+void gf__client_conn_opened(gf_client *c);
+void gf__client_conn_gone(gf_client *c);
 void gf__trace(gf_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void gf__vtrace(gf_client *c, const char *fmt, va_list ap);

@@ -37,6 +37,8 @@ struct gf__xch {
   int decided;
   gf__outcome out;
   char msg[512];
+  int completed; /* decided by the response's end, not by an error */
+  int fed;       /* a response byte came */
 };
 
 static const gf__http_resp_cbs http_cbs;
@@ -87,6 +89,7 @@ void gf__xch_free(gf__xch *x) {
 }
 
 int gf__xch_feed(gf__xch *x, const char *p, size_t n) {
+  x->fed |= n > 0;
   if (x->decided)
     return 1;
   int rc = gf__http_resp_feed(x->http, p, n);
@@ -116,6 +119,12 @@ const gf__outcome *gf__xch_outcome(const gf__xch *x) {
 }
 
 const gf__outcome *gf__xch_progress(const gf__xch *x) { return &x->out; }
+
+int gf__xch_reusable(const gf__xch *x) {
+  return x->completed && gf__http_resp_reusable(x->http);
+}
+
+int gf__xch_started(const gf__xch *x) { return x->fed; }
 
 /* ---- the outcome -------------------------------------------------------- */
 
@@ -326,9 +335,11 @@ static int stream_error(gf__xch *x, int rc) {
              gf__http_resp_errmsg(x->http));
     decide(x, rc, m, NULL);
   } else if (rc == GF_ETOOBIG && x->out.http_status == 0) {
-    set_message(x, "the response headers are too large (a header over %d "
-                "bytes, or more than %d headers)", GF_HTTP_MAX_HEADER,
-                GF_HTTP_MAX_HEADERS);
+    set_message(x, "the response headers are too large (a header over %zu "
+                "bytes, or more than %u headers)",
+                x->o.max_header_bytes ? x->o.max_header_bytes
+                                      : (size_t)GF_HTTP_MAX_HEADER,
+                x->o.max_headers ? x->o.max_headers : GF_HTTP_MAX_HEADERS);
     decide(x, rc, x->msg, NULL);
   } else if (rc == GF_ETOOBIG || rc == GF_EJSON) {
     set_message(x, rc == GF_EJSON ? "invalid JSON in event %d of the stream"
@@ -443,8 +454,13 @@ static int on_body(void *ud, const char *p, size_t n) {
 
 static int on_complete(void *ud) {
   gf__xch *x = ud;
+  if (x->decided)
+    return x->stop;
+  /* the natural end, whatever it decides: not a stop, so the parser can
+   * tell whether the connection may carry the next request */
+  x->completed = 1;
   finish_stream(x, 0, NULL);
-  return x->stop;
+  return 0;
 }
 
 static const gf__http_resp_cbs http_cbs = {on_header, on_headers_done,

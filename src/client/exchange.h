@@ -67,4 +67,9 @@ const gf__outcome *gf__xch_outcome(const gf__xch *x);
 /* The outcome as far as it is known, decided or not (status 0 until then):
  * the HTTP status and the summary of what streamed, for a canceled one. */
 const gf__outcome *gf__xch_progress(const gf__xch *x);
+/* 1 when the response ended as its framing says and the connection may
+ * carry the next request (keep-alive, nothing after it). */
+int gf__xch_reusable(const gf__xch *x);
+/* 1 once any response byte was fed. */
+int gf__xch_started(const gf__xch *x);
 #endif

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "client/client.h"
+#include "client/pool.h"
 #include "common/sized.h"
 #include "gemini/gemini.h"
 #include "http/http.h"
@@ -331,6 +332,8 @@ static void on_connected(void *ud);
 static int on_data(void *ud, const char *p, size_t n);
 static void on_end(void *ud, int err, const char *msg);
 static void on_closed(void *ud);
+static void redial(gf_gen *g, int err, const char *msg);
+static void retry_wait(gf_gen *g);
 static void xch_trace(void *ud, const char *fmt, va_list ap);
 static const gf__ev_cbs ev_cbs;
 
@@ -340,7 +343,7 @@ static int attempt_connect(gf_gen *g);
  * connect timeout starts when it dials, not while it waits. */
 static int attempt_open(gf_gen *g) {
   gf_client *c = g->client;
-  if (gf__client_dial(c, g))
+  if (!gf__queue_empty(&c->idle) || gf__client_dial(c, g))
     return attempt_connect(g);
   gf__trace(c, "* waiting for a connection slot (%d being established)",
             c->connecting);
@@ -348,22 +351,43 @@ static int attempt_open(gf_gen *g) {
   return 0;
 }
 
+/* The first in line: a kept connection, else a dial slot when one is
+ * free. */
 void gf__client_dial_next(gf_client *c) {
   gf__queue *q;
-  while (c->connecting < c->max_connecting &&
-         (q = gf__queue_head(&c->dial_wait))) {
+  while ((q = gf__queue_head(&c->dial_wait)) &&
+         (!gf__queue_empty(&c->idle) || gf__client_dial_free(c))) {
     gf_gen *g = GF__QUEUE_DATA(q, gf_gen, dial_node);
     gf__queue_remove(q);
-    c->connecting++;
-    g->dial = GF__DIAL_HELD;
+    g->dial = GF__DIAL_NONE;
+    if (gf__queue_empty(&c->idle)) {
+      c->connecting++;
+      g->dial = GF__DIAL_HELD;
+    }
     int rc = attempt_connect(g);
     if (rc) /* gives the slot back: the loop goes on with the next */
       finish(g, rc, "the next attempt could not start");
   }
 }
 
+static const gf__conn_cbs conn_cbs = {on_connected, on_data, on_end,
+                                      on_closed};
+
+/* A kept connection carries this attempt's request at once. */
+static int attempt_reuse(gf_gen *g, gf__conn *conn) {
+  gf_client *c = g->client;
+  g->conn = conn;
+  g->reused = 1;
+  gf__conn_rebind(conn, &conn_cbs, g, c->idle_timeout_ms,
+                  c->attempt_timeout_ms);
+  if (g->paused)
+    gf__conn_pause(conn, 1);
+  gf__trace(c, "* reusing a kept connection");
+  on_connected(g);
+  return 0;
+}
+
 static int attempt_connect(gf_gen *g) {
-  static const gf__conn_cbs cbs = {on_connected, on_data, on_end, on_closed};
   gf_client *c = g->client;
   gf__xch_free(g->xch);
   gf__xch_opts xo = {.want_sse = c->use_sse,
@@ -380,6 +404,7 @@ static int attempt_connect(gf_gen *g) {
   g->images_seen = 0;
   g->own_err = 0;
   g->tls_resumed = 0;
+  g->reused = 0;
   g->phase = GF__PH_ATTEMPT;
   /* the stages of the attempt that gives the result, from gf_generate */
   g->timings = (gf_timings){-1, -1, -1, -1, -1, -1};
@@ -397,11 +422,17 @@ static int attempt_connect(gf_gen *g) {
   };
   if (g->attempts > 1)
     gf__trace(c, "* attempt %d", g->attempts);
+  gf__conn *kept = g->dial == GF__DIAL_HELD ? NULL : gf__pool_take(c);
+  if (kept)
+    return attempt_reuse(g, kept);
   o.dns = c->dns;
-  int rc = gf__conn_open(&g->conn, &o, &cbs, g);
-  if (!rc && g->paused)
+  int rc = gf__conn_open(&g->conn, &o, &conn_cbs, g);
+  if (rc)
+    return rc;
+  gf__client_conn_opened(c);
+  if (g->paused)
     gf__conn_pause(g->conn, 1);
-  return rc;
+  return 0;
 }
 
 /* The request target as printed: the key parameter's value replaced. */
@@ -434,7 +465,7 @@ static void on_connected(void *ud) {
   gf__client_dial_done(c, g);
   g->timings.connected = gen_ms(g);
   const char *suite = gf__conn_tls_suite(g->conn);
-  g->tls_resumed = gf__conn_tls_resumed(g->conn);
+  g->tls_resumed = !g->reused && gf__conn_tls_resumed(g->conn);
   gf__trace(c, "* connected to %s%s%s%s", gf__conn_peer(g->conn),
             suite ? " with " : "", suite ? suite : "",
             g->tls_resumed ? " (session resumed)" : "");
@@ -474,6 +505,14 @@ static int on_data(void *ud, const char *p, size_t n) {
     return 1;
   if (gf__xch_feed(g->xch, p, n) == 0)
     return 0;
+  if (gf__xch_reusable(g->xch)) {
+    /* to the pool, reading on: what else this read holds goes there */
+    gf__conn *conn = g->conn;
+    g->conn = NULL;
+    gf__pool_put(g->client, conn);
+    attempt_over(g);
+    return 0;
+  }
   attempt_over(g);
   return 1;
 }
@@ -482,17 +521,38 @@ static void on_end(void *ud, int err, const char *msg) {
   gf_gen *g = ud;
   if (g->phase != GF__PH_ATTEMPT)
     return;
+  if (g->reused && !gf__xch_started(g->xch)) {
+    redial(g, err, msg);
+    return;
+  }
   gf__xch_end(g->xch, err, msg);
   attempt_over(g);
+}
+
+/* A kept connection the server had closed (its keep-alive ran out as the
+ * request went): no byte of an answer came, so the request was not taken.
+ * A new connection carries it, the same attempt. */
+static void redial(gf_gen *g, int err, const char *msg) {
+  gf__trace(g->client, "* the kept connection was closed (%s%s%s): "
+            "a new one", gf_err_name(err), msg ? ": " : "", msg ? msg : "");
+  g->attempts--; /* attempt_start counts it again */
+  g->next_delay_ms = 0;
+  g->phase = GF__PH_RETRY;
+  gf__conn_close(g->conn);
+}
+
+static void retry_wait(gf_gen *g) {
+  int rc = wait_ms(g, g->next_delay_ms, 0);
+  if (rc)
+    finish(g, rc, "the next attempt could not start");
 }
 
 static void on_closed(void *ud) {
   gf_gen *g = ud;
   g->conn = NULL;
+  gf__client_conn_gone(g->client);
   if (g->phase == GF__PH_RETRY) {
-    int rc = wait_ms(g, g->next_delay_ms, 0);
-    if (rc)
-      finish(g, rc, "the next attempt could not start");
+    retry_wait(g);
     return;
   }
   maybe_done(g);
@@ -523,7 +583,10 @@ static void retry(gf_gen *g, const gf__outcome *o, uint64_t delay_ms) {
   gf__client_dial_done(g->client, g);
   g->next_delay_ms = delay_ms;
   g->phase = GF__PH_RETRY;
-  gf__conn_close(g->conn);
+  if (g->conn)
+    gf__conn_close(g->conn); /* the wait starts in on_closed */
+  else
+    retry_wait(g); /* the connection went back to the pool */
   if (g->cbs.on_retry)
     g->cbs.on_retry(g, a, g->ud); /* it may cancel: finish() then runs */
 }
@@ -732,6 +795,7 @@ static void fill_result(gf_gen *g, gf_result *r) {
   r->timings = &g->timings;
   r->attempts = g->attempts;
   r->tls_resumed = g->tls_resumed;
+  r->conn_reused = g->reused;
   r->retries = g->nretries ? g->retries : NULL;
   r->nretries = g->nretries;
   r->message = g->msg[0] ? g->msg : NULL;

@@ -35,6 +35,14 @@ static inline void gf__queue_insert_tail(gf__queue *h, gf__queue *q) {
   h->prev = q;
 }
 
+/* q first: the list is then a stack (the newest at the head). */
+static inline void gf__queue_insert_head(gf__queue *h, gf__queue *q) {
+  q->next = h->next;
+  q->prev = h;
+  h->next->prev = q;
+  h->next = q;
+}
+
 static inline void gf__queue_remove(gf__queue *q) {
   q->prev->next = q->next;
   q->next->prev = q->prev;

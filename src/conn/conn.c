@@ -97,6 +97,9 @@ static void stop_resolve(gf__conn *c);
 static void end(gf__conn *c, int err, const char *msg);
 static void release(gf__conn *c);
 static void open_reading(gf__conn *c);
+static void arm_timer(gf__conn *c, uint64_t ms);
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
 /* ---- public ------------------------------------------------------------- */
 
@@ -155,6 +158,41 @@ const char *gf__conn_peer(const gf__conn *c) { return c->peer; }
 
 const char *gf__conn_tls_suite(const gf__conn *c) {
   return c->tls ? gf__tls_suite(c->tls) : NULL;
+}
+
+int gf__conn_reusable(const gf__conn *c) {
+  return c->state == ST_OPEN && !c->closing && c->tcp &&
+         !(c->tls && gf__tls_closed(c->tls));
+}
+
+void gf__conn_keep_loop(gf__conn *c, int on) {
+  uv_handle_t *h[2] = {(uv_handle_t *)c->tcp, (uv_handle_t *)&c->timer};
+  for (int i = 0; i < 2; i++) {
+    if (!h[i])
+      continue;
+    if (on)
+      uv_ref(h[i]);
+    else
+      uv_unref(h[i]);
+  }
+}
+
+void gf__conn_set_owner(gf__conn *c, const gf__conn_cbs *cbs, void *ud) {
+  c->cbs = *cbs;
+  c->ud = ud;
+}
+
+void gf__conn_rebind(gf__conn *c, const gf__conn_cbs *cbs, void *ud,
+                     uint64_t idle_ms, uint64_t total_ms) {
+  gf__conn_set_owner(c, cbs, ud);
+  c->idle_timeout_ms = idle_ms;
+  c->total_timeout_ms = total_ms;
+  c->deadline = total_ms ? uv_now(c->loop) + total_ms : 0;
+  c->paused = 0;
+  c->stopped = 0;
+  /* UV_EALREADY when it still reads: fine */
+  uv_read_start((uv_stream_t *)c->tcp, on_alloc, on_read);
+  arm_timer(c, idle_ms);
 }
 
 int gf__conn_tls_resumed(const gf__conn *c) {
@@ -516,8 +554,6 @@ static void race_tick(gf__conn *c) {
   advance(c, failed || now >= c->next_start);
 }
 
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static int start_tls(gf__conn *c);
 static int flush(gf__conn *c, int wipe);
 

@@ -76,6 +76,21 @@ void gf__conn_pause(gf__conn *c, int on);
  * on_connected. Never the proxy's credentials. */
 const char *gf__conn_peer(const gf__conn *c);
 const char *gf__conn_tls_suite(const gf__conn *c);
+/* 1 when the connection is open and may carry another request (for a
+ * pool: not closing, the peer has not closed it). */
+int gf__conn_reusable(const gf__conn *c);
+/* on 0: the connection's handles no longer keep the loop running (an idle
+ * kept connection must not hold uv_run); 1: they do again. */
+void gf__conn_keep_loop(gf__conn *c, int on);
+/* Another owner's callbacks and ud from now on, whatever the state (one
+ * that closes it: its on_closed comes). */
+void gf__conn_set_owner(gf__conn *c, const gf__conn_cbs *cbs, void *ud);
+/* Hands an open connection to another owner (a pool, the next request):
+ * from now on its callbacks and ud, also for the rest of a read under way;
+ * reading again (not paused); the idle timeout idle_ms and the deadline
+ * total_ms from now (0: none). Only while gf__conn_reusable. */
+void gf__conn_rebind(gf__conn *c, const gf__conn_cbs *cbs, void *ud,
+                     uint64_t idle_ms, uint64_t total_ms);
 /* 1 when the TLS handshake resumed an earlier session (after on_connected) */
 int gf__conn_tls_resumed(const gf__conn *c);
 #endif

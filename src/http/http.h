@@ -81,6 +81,11 @@ void gf__http_resp_limits(gf__http_resp *r, size_t header_bytes,
  * is both over-long and malformed, which of GF_ETOOBIG and GF_EHTTP is
  * reported depends on how the bytes were split. */
 int gf__http_resp_feed(gf__http_resp *r, const char *p, size_t n);
+/* 1 when the final response is complete, delimited by its length or its
+ * chunks (not by the connection's end), no byte came after it, and it lets
+ * the connection carry another request (HTTP/1.1 without "Connection:
+ * close", or HTTP/1.0 with "keep-alive"). 0 otherwise. */
+int gf__http_resp_reusable(const gf__http_resp *r);
 /* The connection ended. 0 when the message is complete (a close-delimited
  * body ends here, calling on_complete, whose non-zero return is returned),
  * GF_ETRUNCATED when it is not (nothing received, inside the headers, a

@@ -4,6 +4,8 @@
  * response ends, which is how the bytes after it are ignored. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <llhttp.h>
 
@@ -19,6 +21,12 @@ struct gf__http_resp {
   int final_seen; /* the final (non-1xx) response's headers are done */
   int interims;   /* 1xx responses skipped so far */
   int done;       /* the final response is complete */
+  /* whether the connection may carry another request (RFC 9112 9.3): the
+   * final response's version and Connection tokens, computed here rather
+   * than by llhttp, whose keep-alive leniency serves the 1xx case */
+  int conn_close, conn_keep_alive;
+  int by_eof;     /* the body ended with the connection */
+  int extra;      /* bytes came after the final response */
   char msg[128];
 };
 
@@ -58,13 +66,20 @@ static int fail_llhttp(gf__http_resp *r, llhttp_errno_t e);
 int gf__http_resp_feed(gf__http_resp *r, const char *p, size_t n) {
   if (r->err)
     return r->err;
-  if (r->done || n == 0)
+  if (r->done) { /* not ours; but the connection cannot carry another */
+    r->extra |= n > 0;
+    return 0;
+  }
+  if (n == 0)
     return 0;
   llhttp_errno_t e = llhttp_execute(&r->p, p, n);
   if (r->err) /* set by one of our callbacks, whatever llhttp says */
     return r->err;
-  if (r->done) /* paused at the end of the final response */
+  if (r->done) { /* paused at the end of the final response */
+    const char *at = llhttp_get_error_pos(&r->p);
+    r->extra = at && at >= p && at < p + n;
     return 0;
+  }
   if (e != HPE_OK)
     return fail_llhttp(r, e);
   return 0;
@@ -78,6 +93,7 @@ int gf__http_resp_eof(gf__http_resp *r) {
   if (r->final_seen && llhttp_message_needs_eof(&r->p)) {
     /* a close-delimited body: the end of the connection ends it, and
      * llhttp_finish calls on_message_complete for us */
+    r->by_eof = 1;
     llhttp_finish(&r->p);
     if (r->err)
       return r->err;
@@ -90,6 +106,31 @@ int gf__http_resp_eof(gf__http_resp *r) {
 }
 
 const char *gf__http_resp_errmsg(const gf__http_resp *r) { return r->msg; }
+
+int gf__http_resp_reusable(const gf__http_resp *r) {
+  int persistent = r->p.http_major > 1 ||
+                   (r->p.http_major == 1 && r->p.http_minor >= 1)
+                       ? !r->conn_close
+                       : r->conn_keep_alive && !r->conn_close;
+  return r->done && !r->err && !r->by_eof && !r->extra && persistent;
+}
+
+/* The tokens of a Connection header: "close" and "keep-alive" matter. */
+static void connection_tokens(gf__http_resp *r, const char *v, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    while (i < n && (v[i] == ',' || v[i] == ' ' || v[i] == '\t'))
+      i++;
+    size_t start = i;
+    while (i < n && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
+      i++;
+    size_t len = i - start;
+    if (len == 5 && strncasecmp(v + start, "close", 5) == 0)
+      r->conn_close = 1;
+    else if (len == 10 && strncasecmp(v + start, "keep-alive", 10) == 0)
+      r->conn_keep_alive = 1;
+  }
+}
 
 /* ---- llhttp callbacks ---- */
 
@@ -162,8 +203,12 @@ static int on_header_value_complete(llhttp_t *p) {
   int rc = gf__http_gather_value_done(&r->g, &h, &nlen, &vlen);
   if (rc)
     return stop(r, rc);
-  if (r->final_seen || interim(p) || !r->cbs.on_header)
+  if (r->final_seen || interim(p))
     return 0; /* a trailer, or a header of a 1xx */
+  if (nlen == 10 && strncasecmp(h.name, "connection", 10) == 0)
+    connection_tokens(r, h.value, vlen);
+  if (!r->cbs.on_header)
+    return 0;
   rc = r->cbs.on_header(r->ud, h.name, nlen, h.value, vlen);
   return rc ? stop(r, rc) : 0;
 }

@@ -908,7 +908,54 @@ static void test_configured_limits(void) {
   }
 }
 
-TEST_MAIN(TEST(test_configured_limits), TEST(test_vectors_split_everywhere),
+/* Whether the connection may carry another request, at every split of
+ * the response and of what follows it. */
+static int reusable_at(const char *in, size_t len, size_t cut, int eof) {
+  rec r;
+  rec_init(&r);
+  gf__http_resp *p = gf__http_resp_new(&rec_cbs, &r);
+  gf__http_resp_feed(p, in, cut);
+  gf__http_resp_feed(p, in + cut, len - cut);
+  if (eof)
+    gf__http_resp_eof(p);
+  int ok = gf__http_resp_reusable(p);
+  gf__http_resp_free(p);
+  rec_free(&r);
+  return ok;
+}
+
+static void test_reusable(void) {
+  static const struct {
+    const char *in;
+    int eof, want;
+  } cases[] = {
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "3\r\nabc\r\n0\r\n\r\n", 0, 1},
+      {"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 2\r\n\r\n{}", 0,
+       1},
+      {"HTTP/1.1 100 Continue\r\nConnection: close\r\n\r\n"
+       "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, 1},
+      {"HTTP/1.1 200 OK\r\nConnection: Keep-Alive, Close\r\n"
+       "Content-Length: 0\r\n\r\n", 0, 0},
+      {"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 0, 0},
+      {"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"
+       "Content-Length: 0\r\n\r\n", 0, 1},
+      {"HTTP/1.1 200 OK\r\n\r\nclose-delimited", 1, 0},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1", 0, 0},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nxy", 0, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t len = strlen(cases[i].in);
+    for (size_t cut = 0; cut <= len; cut++) {
+      int got = reusable_at(cases[i].in, len, cut, cases[i].eof);
+      if (got != cases[i].want)
+        fprintf(stderr, "case %zu cut %zu\n", i, cut);
+      CHECK_INT(got, cases[i].want);
+    }
+  }
+}
+
+TEST_MAIN(TEST(test_reusable), TEST(test_configured_limits), TEST(test_vectors_split_everywhere),
           TEST(test_truncation_at_every_point), TEST(test_header_limits),
           TEST(test_long_name), TEST(test_big_chunked_body),
           TEST(test_body_code_stops_feed), TEST(test_header_code_stops_feed),

@@ -33,6 +33,7 @@ struct gf__tls_config {
    * agreement (a ticket, else the session id) */
   mbedtls_ssl_session saved;
   int have_saved;
+  char saved_host[256]; /* the host it was verified for: offered to no other */
   /* server: what srv_config.c added, freed with the setting */
   void *srv_extra;
   void (*srv_extra_free)(void *extra);

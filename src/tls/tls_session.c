@@ -55,7 +55,9 @@ int gf__tls_new(gf__tls **out, gf__tls_config *cfg, const char *host,
     if (!rc)
       mbedtls_ssl_set_verify(&t->ssl, gf__tls_verify, t);
     /* a session that does not resume falls back to a full handshake */
-    if (!rc && cfg->have_saved)
+    /* a resumed session skips the certificate: only for the host it was
+     * verified for */
+    if (!rc && cfg->have_saved && strcmp(cfg->saved_host, host) == 0)
       rc = mbedtls_ssl_set_session(&t->ssl, &cfg->saved) ==
                    MBEDTLS_ERR_SSL_ALLOC_FAILED
                ? GF_ENOMEM
@@ -208,9 +210,14 @@ static void gf__keep_session(gf__tls *t) {
     mbedtls_ssl_session_free(&s);
     return;
   }
+  if (strlen(t->host) >= sizeof cfg->saved_host) {
+    mbedtls_ssl_session_free(&s); /* too long to remember: not kept */
+    return;
+  }
   mbedtls_ssl_session_free(&cfg->saved);
   cfg->saved = s; /* the struct owns its pointers: moved, not copied */
   cfg->have_saved = 1;
+  snprintf(cfg->saved_host, sizeof cfg->saved_host, "%s", t->host);
 }
 
 int gf__tls_resumed(const gf__tls *t) { return t->resumed; }

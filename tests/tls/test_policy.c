@@ -2,7 +2,8 @@
  * in order, groups, SNI only for names), and what the server accepts from
  * a plain mbedTLS client that offers something else (AES-GCM first, no
  * ECDHE, TLS 1.1). The test may use mbedTLS directly: it is the tls
- * layer's own test. */
+ * layer's own test, and with the OpenSSL engine the mbedTLS client is an
+ * independent peer. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,12 @@ typedef struct srv_result {
   char suite[128], errmsg[300];
 } srv_result;
 
+/* The engine's library words the cause; only the prefix is the tls
+ * layer's. */
+static void check_tls_failure(const char *msg) {
+  CHECK(strncmp(msg, "TLS failure: ", 13) == 0 && msg[13] != '\0');
+}
+
 static void on_hs(void *ud, int status) {
   ((srv_result *)ud)->hs_status = status + 1000;
 }
@@ -280,8 +287,7 @@ static void test_server_refuses_other_suites(void) {
   raw_vs_server(legacy, 3, &res);
   CHECK_INT(res.feed_rc, GF_ETLS);
   CHECK_INT(res.hs_status, 1000 + GF_ETLS);
-  CHECK_STR(res.errmsg, "TLS failure: SSL - The server has no ciphersuites in "
-                        "common with the client (-0x7380)");
+  check_tls_failure(res.errmsg);
 }
 
 static void test_server_refuses_tls11(void) {
@@ -292,8 +298,7 @@ static void test_server_refuses_tls11(void) {
   raw_vs_server(cbc, 2, &res);
   CHECK_INT(res.feed_rc, GF_ETLS);
   CHECK_INT(res.hs_status, 1000 + GF_ETLS);
-  CHECK_STR(res.errmsg, "TLS failure: SSL - Handshake protocol not within "
-                        "min/max boundaries (-0x6E80)");
+  check_tls_failure(res.errmsg);
 }
 
 TEST_MAIN(TEST(test_client_hello_suites_and_groups),

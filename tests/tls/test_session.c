@@ -19,6 +19,12 @@
 
 #define CHACHA_ECDSA "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256"
 
+/* A failure the engine reports in its library's own words: only the
+ * prefix is the tls layer's. */
+static void check_tls_failure(const char *msg) {
+  CHECK(strncmp(msg, "TLS failure: ", 13) == 0 && msg[13] != '\0');
+}
+
 /* ---- certificates ------------------------------------------------------- */
 
 static char g_root[64];
@@ -554,10 +560,7 @@ static void test_garbage_to_server(void) {
   CHECK_INT(gf__tls_feed(pr.s.t, http, strlen(http)), GF_ETLS);
   CHECK_INT(pr.s.hs_calls, 1);
   CHECK_INT(pr.s.hs_status, GF_ETLS);
-  CHECK_STR(
-      gf__tls_errmsg(pr.s.t),
-      "TLS failure: SSL - Processing of the ClientHello handshake message "
-      "failed (-0x7900)");
+  check_tls_failure(gf__tls_errmsg(pr.s.t));
   CHECK_INT(gf__tls_feed(pr.s.t, http, strlen(http)), GF_ETLS);
   CHECK_INT(pr.s.hs_calls, 1);
   pair_close(&pr);
@@ -580,7 +583,7 @@ static void test_garbage_to_client(void) {
   CHECK_INT(gf__tls_feed(pr.c.t, (const char *)junk, sizeof junk), GF_ETLS);
   CHECK_INT(pr.c.hs_calls, 1);
   CHECK_INT(pr.c.hs_status, GF_ETLS);
-  CHECK(strncmp(gf__tls_errmsg(pr.c.t), "TLS failure: SSL - ", 19) == 0);
+  check_tls_failure(gf__tls_errmsg(pr.c.t));
   pair_close(&pr);
 }
 
@@ -607,8 +610,7 @@ static void test_tampered_record(void) {
   pump(&pr, NULL, 0);
   CHECK_INT(pr.c.feed_rc, GF_ETLS);
   CHECK_INT(pr.c.plain_calls, 0);
-  CHECK_STR(gf__tls_errmsg(pr.c.t), "TLS failure: SSL - Verification of the "
-                                    "message MAC failed (-0x7180)");
+  check_tls_failure(gf__tls_errmsg(pr.c.t));
   pair_close(&pr);
 }
 

@@ -1,0 +1,182 @@
+/* Certificate verification for a client: OpenSSL checks the chain, the
+ * dates and the host (X509_check_host for a name, X509_check_ip for an
+ * address literal, both set in tls_session.c). Our callback runs that
+ * verification and records every problem instead of stopping at the first,
+ * so the user hears about the chain first when a private CA is the cause,
+ * and the alert sent to the server is chosen as the mbedTLS engine chooses
+ * it. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "gemflow.h"
+#include "tls/openssl/tls_int.h"
+
+int gf__tls_parse_host(gf__tls *t, const char *host) {
+  if (!*host)
+    return GF_EINVAL;
+  size_t n = strlen(host);
+  /* "example.com." names the same host, but neither SNI (RFC 6066) nor a
+   * certificate's dNSName carries the final dot. */
+  if (n > 1 && host[n - 1] == '.')
+    n--;
+  t->host = malloc(n + 1);
+  if (!t->host)
+    return GF_ENOMEM;
+  memcpy(t->host, host, n);
+  t->host[n] = '\0';
+  if (inet_pton(AF_INET, t->host, t->ip) == 1)
+    t->ip_len = 4;
+  else if (inet_pton(AF_INET6, t->host, t->ip) == 1)
+    t->ip_len = 16;
+  return 0;
+}
+
+static unsigned gf__kind(int e) {
+  switch (e) {
+  case X509_V_ERR_CERT_HAS_EXPIRED:
+    return GF__V_EXPIRED;
+  case X509_V_ERR_CERT_NOT_YET_VALID:
+    return GF__V_FUTURE;
+  case X509_V_ERR_HOSTNAME_MISMATCH:
+  case X509_V_ERR_IP_ADDRESS_MISMATCH:
+    return GF__V_NAME;
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+  case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+  case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+  case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+  case X509_V_ERR_CERT_UNTRUSTED:
+  case X509_V_ERR_CERT_REJECTED:
+  case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+    return GF__V_UNTRUSTED;
+  default:
+    return GF__V_OTHER;
+  }
+}
+
+static gf__tls *gf__tls_of(X509_STORE_CTX *x) {
+  SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+  return ssl ? SSL_get_app_data(ssl) : NULL;
+}
+
+/* Called for every problem OpenSSL finds; going on (1) lets it find the
+ * rest. The verdict is gf__tls_verify_chain's. */
+static int gf__collect(int ok, X509_STORE_CTX *x) {
+  gf__tls *t = gf__tls_of(x);
+  if (ok || !t)
+    return ok;
+  int e = X509_STORE_CTX_get_error(x);
+  unsigned k = gf__kind(e);
+  if (k == GF__V_OTHER && !(t->v_kinds & GF__V_OTHER))
+    t->v_other = e;
+  t->v_kinds |= k;
+  return 1;
+}
+
+/* The error handed back to OpenSSL picks the alert (ssl_x509err2alert):
+ * in the mbedTLS engine's order, a name mismatch (bad_certificate) before
+ * an expiry (certificate_expired) before an unknown issuer (unknown_ca). */
+static int gf__alert_error(const gf__tls *t) {
+  unsigned k = t->v_kinds;
+  if (k & GF__V_NAME)
+    return t->ip_len ? X509_V_ERR_IP_ADDRESS_MISMATCH
+                     : X509_V_ERR_HOSTNAME_MISMATCH;
+  if (k & GF__V_OTHER)
+    return t->v_other;
+  if (k & GF__V_EXPIRED)
+    return X509_V_ERR_CERT_HAS_EXPIRED;
+  if (k & GF__V_UNTRUSTED)
+    return X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+  return X509_V_ERR_CERT_NOT_YET_VALID;
+}
+
+int gf__tls_verify_chain(X509_STORE_CTX *x, void *arg) {
+  gf__tls *t = gf__tls_of(x);
+  if (!t)
+    return 0;
+  t->v_kinds = 0;
+  t->v_other = X509_V_OK;
+  X509_STORE_CTX_set_verify_cb(x, gf__collect);
+  ERR_clear_error();
+  int ok = X509_verify_cert(x);
+  unsigned long first;
+  /* Under a failed allocation OpenSSL may call a sound key "too weak" or
+   * a chain "untrusted": the certificate is not to blame. */
+  if (gf__tls_take_errors(&first) || t->v_other == X509_V_ERR_OUT_OF_MEM) {
+    t->v_kinds = GF__V_NOMEM;
+    t->v_other = X509_V_ERR_OUT_OF_MEM;
+    X509_STORE_CTX_set_error(x, X509_V_ERR_OUT_OF_MEM);
+    return 0;
+  }
+  if (ok == 1 && t->v_kinds == 0)
+    return 1;
+  if (t->v_kinds == 0) {
+    /* failed without naming a problem (out of memory, say) */
+    int e = X509_STORE_CTX_get_error(x);
+    t->v_kinds = GF__V_OTHER;
+    t->v_other = e != X509_V_OK ? e : X509_V_ERR_UNSPECIFIED;
+  }
+  X509_STORE_CTX_set_error(x, gf__alert_error(t));
+  return 0;
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+/* Appends "; " and s to t->errmsg (the first without "; "), cut to fit. */
+static void gf__append(gf__tls *t, int *first, const char *s) {
+  size_t off = strlen(t->errmsg);
+  snprintf(t->errmsg + off, sizeof t->errmsg - off, "%s%s", *first ? "" : "; ",
+           s);
+  *first = 0;
+}
+
+/* Worded as the mbedTLS engine words them, so that a user, a log scanner
+ * or a test sees the same text whichever engine was built. */
+static void gf__append_kinds(gf__tls *t, unsigned k, int first) {
+  if (k & GF__V_EXPIRED)
+    gf__append(t, &first, "The certificate validity has expired");
+  if (k & GF__V_NAME)
+    gf__append(t, &first,
+               "The certificate Common Name (CN) does not match with the "
+               "expected CN");
+  if (k & GF__V_FUTURE)
+    gf__append(t, &first, "The certificate validity starts in the future");
+  if (k & GF__V_OTHER)
+    gf__append(t, &first, X509_verify_cert_error_string(t->v_other));
+}
+
+/* A name mismatch alone is the host's fault; anything else means the chain
+ * itself is not to be trusted, which is what the user must fix first. */
+int gf__tls_cert_error(gf__tls *t) {
+  unsigned k = t->v_kinds;
+  if (k & GF__V_NOMEM) {
+    snprintf(t->errmsg, sizeof t->errmsg,
+             "out of memory while verifying the certificate");
+    return GF_ENOMEM;
+  }
+  if (k == GF__V_NAME) {
+    snprintf(t->errmsg, sizeof t->errmsg, "certificate is not valid for %s %s",
+             t->ip_len ? "IP" : "host", t->host ? t->host : "?");
+    return GF_EHOSTNAME;
+  }
+  if (k & GF__V_UNTRUSTED) {
+    /* the usual case (a private CA, an interception proxy) said plainly,
+     * naming the bundle that was searched; the other problems after it,
+     * when a long path left room for them */
+    int n = snprintf(t->errmsg, sizeof t->errmsg,
+             "the certificate of %s is not signed by a CA in %s (a private "
+             "CA: name its file with --ca-file, ca_file or SSL_CERT_FILE)",
+             t->host ? t->host : "the server",
+             t->cfg->ca_path[0] ? t->cfg->ca_path : "the CA bundle");
+    if (n > 0 && (size_t)n < sizeof t->errmsg)
+      gf__append_kinds(t, k & ~(unsigned)GF__V_UNTRUSTED, 0);
+    return GF_ECERT;
+  }
+  snprintf(t->errmsg, sizeof t->errmsg, "certificate verification failed: ");
+  gf__append_kinds(t, k, 1);
+  return GF_ECERT;
+}

@@ -3,33 +3,17 @@
  * matches names. mbedTLS 2.28 keeps every SAN entry, iPAddress included, as
  * raw tagged data in crt->subject_alt_names (the header's comment says
  * otherwise; the tests prove it), so no DER parsing is needed. */
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <mbedtls/asn1.h>
 
+#include "common/hostname.h"
 #include "gemflow.h"
 #include "tls/tls_int.h"
 
 int gf__tls_parse_host(gf__tls *t, const char *host) {
-  if (!*host)
-    return GF_EINVAL;
-  size_t n = strlen(host);
-  /* "example.com." names the same host, but neither SNI (RFC 6066) nor
-   * mbedTLS's name match takes the final dot. */
-  if (n > 1 && host[n - 1] == '.')
-    n--;
-  t->host = malloc(n + 1);
-  if (!t->host)
-    return GF_ENOMEM;
-  memcpy(t->host, host, n);
-  t->host[n] = '\0';
-  if (inet_pton(AF_INET, t->host, t->ip) == 1)
-    t->ip_len = 4;
-  else if (inet_pton(AF_INET6, t->host, t->ip) == 1)
-    t->ip_len = 16;
-  return 0;
+  return gf__host_canon(host, &t->host, t->ip, &t->ip_len);
 }
 
 /* Runs for every certificate of the chain while mbedTLS verifies it; only

@@ -5,34 +5,18 @@
  * so the user hears about the chain first when a private CA is the cause,
  * and the alert sent to the server is chosen as the mbedTLS engine chooses
  * it. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
 
+#include "common/hostname.h"
 #include "gemflow.h"
 #include "tls/openssl/tls_int.h"
 
 int gf__tls_parse_host(gf__tls *t, const char *host) {
-  if (!*host)
-    return GF_EINVAL;
-  size_t n = strlen(host);
-  /* "example.com." names the same host, but neither SNI (RFC 6066) nor a
-   * certificate's dNSName carries the final dot. */
-  if (n > 1 && host[n - 1] == '.')
-    n--;
-  t->host = malloc(n + 1);
-  if (!t->host)
-    return GF_ENOMEM;
-  memcpy(t->host, host, n);
-  t->host[n] = '\0';
-  if (inet_pton(AF_INET, t->host, t->ip) == 1)
-    t->ip_len = 4;
-  else if (inet_pton(AF_INET6, t->host, t->ip) == 1)
-    t->ip_len = 16;
-  return 0;
+  return gf__host_canon(host, &t->host, t->ip, &t->ip_len);
 }
 
 static unsigned gf__kind(int e) {

@@ -290,7 +290,20 @@ typedef struct gf_client_options {
   /* Connections open at once, idle ones included; 0 (default): no limit.
    * Generations beyond it wait for one to free (as for max_connecting). */
   int max_connections;
+  /* 1: ask for a gzip-compressed response (Accept-Encoding: gzip) and
+   * inflate it as it streams. An image's base64 shrinks by about a quarter
+   * on the wire, for the CPU of inflating it. 0 (default): identity. A
+   * gzip response is inflated whether asked for or not; a response in any
+   * other coding fails with GF_EHTTP. */
+  int compressed;
+  /* The AEAD cipher offered first in TLS: GF_AEAD_AUTO (default) chooses
+   * by what is fastest on this CPU with this TLS engine (AES-GCM where the
+   * CPU has AES instructions the engine uses, else ChaCha20-Poly1305);
+   * GF_AEAD_AES_GCM or GF_AEAD_CHACHA20 offers only that one. */
+  int aead;
 } gf_client_options;
+
+enum { GF_AEAD_AUTO = 0, GF_AEAD_AES_GCM = 1, GF_AEAD_CHACHA20 = 2 };
 
 GF_EXTERN void gf_client_options_init(gf_client_options *opts);
 struct uv_loop_s;

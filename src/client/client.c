@@ -144,7 +144,8 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
     rc = GF_EINSECURE;
   if (!rc && (o.max_json_depth < 0 || o.max_json_depth > 64 ||
               o.max_headers < 0 || o.max_connecting < 0 ||
-              o.max_connections < 0))
+              o.max_connections < 0 || o.aead < GF_AEAD_AUTO ||
+              o.aead > GF_AEAD_CHACHA20))
     rc = GF_EINVAL;
   if (!rc && o.api_key && !(c->api_key = strdup(o.api_key)))
     rc = GF_ENOMEM;
@@ -173,6 +174,8 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   c->keep_alive = o.keep_alive != 0;
   c->keep_alive_ms = o.keep_alive_ms ? o.keep_alive_ms : GF__KEEP_ALIVE_MS;
   c->max_connections = o.max_connections;
+  c->compressed = o.compressed != 0;
+  c->aead = o.aead;
   c->max_request_bytes =
       o.max_request_bytes ? o.max_request_bytes : 100u * 1024 * 1024;
   c->on_trace = o.on_trace;

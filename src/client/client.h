@@ -56,6 +56,8 @@ struct gf_client {
   int keep_alive;          /* reuse connections */
   uint64_t keep_alive_ms;  /* how long an idle one is kept */
   int max_connections;     /* 0: no limit */
+  int compressed;          /* ask for gzip */
+  int aead;                /* GF_AEAD_* */
   int open_conns;          /* from gf__conn_open to on_closed, any owner */
   gf__queue idle;          /* pool.c's idle connections, newest first */
   gf__proxy proxy;         /* when use_proxy */

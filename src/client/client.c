@@ -86,6 +86,7 @@ static void client_free_now(gf_client *c) {
     free(c->api_key);
   }
   free(c->read_buf);
+  gf__blocks_free(&c->img_blocks);
   gf__dns_cache_free(c->dns);
   free(c);
 }
@@ -128,6 +129,9 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   gf__queue_init(&c->gens);
   gf__queue_init(&c->dial_wait);
   gf__queue_init(&c->idle);
+  /* one in use at a time; a second only for a decode started from inside
+   * another's callback */
+  gf__blocks_init(&c->img_blocks, GF__IMG_BLOCK, 2);
   const gf__service *svc = gf__service_find(o.service);
   int rc = svc ? gf__url_parse(o.base_url ? o.base_url : svc->base_url,
                                &c->url)

@@ -56,6 +56,7 @@ struct gf_client {
   int keep_alive;          /* reuse connections */
   uint64_t keep_alive_ms;  /* how long an idle one is kept */
   int max_connections;     /* 0: no limit */
+  gf__blocks img_blocks;   /* image decode blocks, lent to exchanges */
   int compressed;          /* ask for gzip */
   int aead;                /* GF_AEAD_* */
   int open_conns;          /* from gf__conn_open to on_closed, any owner */

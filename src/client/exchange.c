@@ -69,6 +69,7 @@ gf__xch *gf__xch_new(const gf__xch_opts *o, const gf__ev_cbs *cbs,
     return NULL;
   }
   gf__http_resp_limits(x->http, o->max_header_bytes, o->max_headers);
+  gf__evdec_share_blocks(x->evdec, o->img_blocks);
   x->out.summary = gf__evdec_summary(x->evdec);
   x->out.retry_after_s = x->out.retry_wait_s = -1;
   return x;
@@ -93,8 +94,11 @@ int gf__xch_feed(gf__xch *x, const char *p, size_t n) {
   if (x->decided)
     return 1;
   int rc = gf__http_resp_feed(x->http, p, n);
-  if (rc)
-    stream_error(x, rc);
+  /* decoded image bytes go out before the loop runs another stream, which
+   * may borrow the same block */
+  int yrc = gf__evdec_yield(x->evdec);
+  if (rc || yrc)
+    stream_error(x, rc ? rc : yrc);
   return x->decided;
 }
 

@@ -33,6 +33,8 @@ typedef struct gf__xch_opts {
   double now;             /* Unix time, for Retry-After dates */
   const char *secret;     /* the API key, redacted from every message
                              before it is cut to size; NULL: none */
+  gf__blocks *img_blocks; /* image decode blocks shared with the loop's
+                             other exchanges; NULL: one of its own */
 } gf__xch_opts;
 
 typedef struct gf__outcome {

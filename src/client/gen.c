@@ -397,7 +397,8 @@ static int attempt_connect(gf_gen *g) {
                      .max_headers = c->max_headers,
                      .max_json_depth = c->max_json_depth,
                      .now = (double)time(NULL),
-                     .secret = c->api_key};
+                     .secret = c->api_key,
+                     .img_blocks = &c->img_blocks};
   g->xch = gf__xch_new(&xo, &ev_cbs, xch_trace, g);
   if (!g->xch)
     return GF_ENOMEM;
@@ -487,7 +488,7 @@ static void on_connected(void *ud) {
   if (!rc)
     rc = gf__conn_write(g->conn, head.data, head.len);
   if (!rc)
-    rc = gf__conn_write(g->conn, g->body.data, g->body.len);
+    rc = gf__conn_write_ref(g->conn, g->body.data, g->body.len);
   memset(head.data, 0, head.len); /* it may hold the key */
   gf__buf_free(&head);
   if (rc) {

@@ -29,6 +29,10 @@ enum { A_NEW, A_BUSY, A_DONE };
 #define GF__KEEPALIVE_S 30 /* idle seconds before the first TCP probe */
 #define GF__STAGGER_MS 250 /* RFC 8305's Connection Attempt Delay */
 #define GF__MAX_ADDRS 64
+/* Writing a long request: plaintext encrypted this much at a time, and no
+ * more while this much ciphertext waits in libuv for the socket. */
+#define GF__WRITE_STEP (16 * 1024)
+#define GF__WRITE_HIGH (64 * 1024)
 
 /* One address's TCP connect. The handle comes first: on_handle_closed
  * frees the whole attempt. */
@@ -78,7 +82,10 @@ struct gf__conn {
   uv_timer_t timer;
   gf__tls *tls;
   gf__proxy_head ph;
-  gf__buf out;
+  gf__buf out;         /* bytes for the socket not yet handed to libuv */
+  size_t in_flight;    /* bytes handed to uv_write, not yet written */
+  const char *wp;      /* the owner's plaintext still to send (by */
+  size_t wn;           /* reference: gf__conn_write_ref) */
   char origin[300];    /* host:port of the URL, v6 bracketed */
   char peer[400];
   char msg[800];
@@ -161,7 +168,8 @@ const char *gf__conn_tls_suite(const gf__conn *c) {
 }
 
 int gf__conn_reusable(const gf__conn *c) {
-  return c->state == ST_OPEN && !c->closing && c->tcp &&
+  /* a request still being sent would run into the next one */
+  return c->state == ST_OPEN && !c->closing && c->tcp && !c->wn &&
          !(c->tls && gf__tls_closed(c->tls));
 }
 
@@ -521,6 +529,7 @@ static void drop_winner(gf__conn *c) {
     c->tls = NULL;
   }
   gf__buf_reset(&c->out);
+  c->in_flight = 0; /* the given-up socket's writes no longer count */
   gf__proxy_head_init(&c->ph);
   c->state = ST_CONNECTING;
   advance(c, 1);
@@ -663,9 +672,10 @@ static void proxy_read(gf__conn *c, const char *p, size_t n) {
 
 /* ---- TLS glue ----------------------------------------------------------- */
 
+static int to_socket(gf__conn *c, const char *p, size_t n);
+
 static int tls_cipher(void *ud, const char *p, size_t n) {
-  gf__conn *c = ud;
-  return gf__buf_append(&c->out, p, n);
+  return to_socket(ud, p, n);
 }
 
 static int tls_plain(void *ud, const char *p, size_t n) {
@@ -820,16 +830,27 @@ static void free_wreq(wreq *w) {
   free(w);
 }
 
+static int pump(gf__conn *c);
+
 static void on_written(uv_write_t *req, int status) {
   wreq *w = (wreq *)req;
   gf__conn *c = w->c;
   /* a winner given up (its handshake stalled) is not the conn's stream */
   int current = req->handle == (uv_stream_t *)c->tcp;
+  if (current)
+    c->in_flight -= w->len;
   free_wreq(w);
-  if (status < 0 && status != UV_ECANCELED && !c->closing && current)
+  if (!current || c->closing || status == UV_ECANCELED)
+    return;
+  if (status < 0) {
     end(c, status == UV_EPIPE || status == UV_ECONNRESET ? GF_ERESET
                                                           : GF_ECONNECT,
         uv_strerror(status));
+    return;
+  }
+  int rc = pump(c);
+  if (rc)
+    end(c, rc, "sending the request failed");
 }
 
 static int flush(gf__conn *c, int wipe) {
@@ -847,12 +868,65 @@ static int flush(gf__conn *c, int wipe) {
     free_wreq(w);
     return GF_ERESET;
   }
+  c->in_flight += w->len;
+  return 0;
+}
+
+/* Plaintext to ciphertext to the socket, a step at a time, for as long as
+ * the socket keeps up: a request of many megabytes (reference images)
+ * never sits in memory a second time, encrypted. */
+static int send_plain(gf__conn *c, const char *p, size_t n) {
+  return c->tls ? gf__tls_write(c->tls, p, n) : to_socket(c, p, n);
+}
+
+/* Bytes (a TLS record, or plaintext) straight to the socket when nothing
+ * waits before them, so that most are never copied; what the socket does
+ * not take now is kept for flush(). */
+static int to_socket(gf__conn *c, const char *p, size_t n) {
+  if (c->out.len == 0 && c->in_flight == 0 && c->tcp) {
+    uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
+    int w = uv_try_write((uv_stream_t *)c->tcp, &b, 1);
+    if (w > 0) {
+      p += w;
+      n -= (size_t)w;
+    }
+  }
+  return n ? gf__buf_append(&c->out, p, n) : 0;
+}
+
+static int pump(gf__conn *c) {
+  while (c->wn && c->in_flight < GF__WRITE_HIGH) {
+    size_t k = c->wn < GF__WRITE_STEP ? c->wn : GF__WRITE_STEP;
+    int rc = send_plain(c, c->wp, k);
+    c->wp += k;
+    c->wn -= k;
+    if (!rc)
+      rc = flush(c, 0);
+    if (rc)
+      return rc;
+  }
+  if (!c->wn)
+    c->wp = NULL;
   return 0;
 }
 
 int gf__conn_write(gf__conn *c, const char *p, size_t n) {
-  if (c->state != ST_OPEN || c->closing)
+  if (c->state != ST_OPEN || c->closing || c->wn)
     return GF_EINVAL;
-  int rc = c->tls ? gf__tls_write(c->tls, p, n) : gf__buf_append(&c->out, p, n);
+  int rc = send_plain(c, p, n);
   return rc ? rc : flush(c, 0);
 }
+
+int gf__conn_write_ref(gf__conn *c, const char *p, size_t n) {
+  if (c->state != ST_OPEN || c->closing || c->wn)
+    return GF_EINVAL;
+  c->wp = p;
+  c->wn = n;
+  return pump(c);
+}
+
+int gf__conn_sending(const gf__conn *c) {
+  return c->wn > 0 || c->out.len > 0 || c->in_flight > 0;
+}
+
+size_t gf__conn_buffered(const gf__conn *c) { return c->out.len + c->in_flight; }

@@ -65,8 +65,19 @@ typedef struct gf__conn_opts {
 
 int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
                   const gf__conn_cbs *cbs, void *ud);
-/* Queues plaintext (copied). Only after on_connected. */
+/* Sends plaintext (copied as far as the socket does not take it at once).
+ * Only after on_connected, and not while a gf__conn_write_ref is still
+ * being sent (GF_EINVAL). */
 int gf__conn_write(gf__conn *c, const char *p, size_t n);
+/* Sends p[0..n) by reference: encrypted and written a piece at a time as
+ * the socket drains, never copied whole. p must stay valid and unchanged
+ * until the conn is closed or gf__conn_sending() is 0. One at a time. */
+int gf__conn_write_ref(gf__conn *c, const char *p, size_t n);
+/* 1 while written bytes have not all reached the socket. */
+int gf__conn_sending(const gf__conn *c);
+/* Bytes the conn holds for the socket (ciphertext, or plaintext without
+ * TLS) that the socket has not taken yet. */
+size_t gf__conn_buffered(const gf__conn *c);
 void gf__conn_close(gf__conn *c);
 /* on 1: stop reading once the connection is open (now, or as soon as it
  * opens), with the idle and whole-attempt timeouts stopped; 0: read again,

@@ -40,7 +40,10 @@ void gf__evdec_free(gf__evdec *d) {
     return;
   gf__buf_free(&d->ev);
   gf__buf_free(&d->raw);
-  free(d->out);
+  if (d->blocks)
+    gf__blocks_put(d->blocks, d->out);
+  else
+    free(d->out);
   free(d->sum.finish_reason);
   free(d->sum.block_reason);
   free(d->sum.model_version);
@@ -50,6 +53,18 @@ void gf__evdec_free(gf__evdec *d) {
 }
 
 const gf__gem_summary *gf__evdec_summary(const gf__evdec *d) { return &d->sum; }
+
+void gf__evdec_share_blocks(gf__evdec *d, gf__blocks *blocks) {
+  d->blocks = blocks && blocks->size >= GF__IMG_BLOCK ? blocks : NULL;
+}
+
+int gf__evdec_yield(gf__evdec *d) {
+  if (!d->blocks || !d->out)
+    return d->err;
+  int rc = d->err || !d->out_len ? 0 : gf__img_flush(d, 0);
+  gf__img_release(d);
+  return rc ? gf__evdec_fail(d, rc) : d->err;
+}
 
 /* OpenAI-style gateways may end a stream with "data: [DONE]". The Gemini
  * API has no such terminator, but a gateway in front of it may add one: an

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/blocks.h"
 #include "gemflow.h"
 
 struct gf__buf;
@@ -122,6 +123,8 @@ typedef struct gf__gem_summary {
 
 typedef struct gf__evdec gf__evdec;
 
+#define GF__IMG_BLOCK (49152 + 16) /* bytes of an image decode block */
+
 /* Details the callers rely on:
  * - Any callback may be NULL; a non-zero return stops the decoder: that
  *   value is returned, then again by every later call (errors are sticky).
@@ -144,6 +147,16 @@ typedef struct gf__evdec gf__evdec;
 gf__evdec *gf__evdec_new(const gf__ev_cbs *cbs, void *ud,
                          size_t max_event_bytes);
 void gf__evdec_free(gf__evdec *d);
+/* The image decode block (GF__IMG_BLOCK bytes) borrowed from blocks, one
+ * per loop, instead of one kept per decoder: the decoder holds it only
+ * while a feed runs, and gf__evdec_yield gives it back. Before the first
+ * byte; blocks must outlive the decoder. */
+void gf__evdec_share_blocks(gf__evdec *d, gf__blocks *blocks);
+/* After each feed when blocks are shared: hands out what is decoded so far
+ * (on_image_data, or on_image_begin once 12 bytes are in; fewer are kept
+ * aside) and gives the block back. Without shared blocks, nothing (the
+ * decoder batches up to 48 KiB). 0 or the sticky error. */
+int gf__evdec_yield(gf__evdec *d);
 /* Nesting allowed in one response object: 1..64 (default 32); GF_EINVAL
  * outside. Before the first byte. */
 int gf__evdec_max_depth(gf__evdec *d, int depth);

@@ -50,7 +50,8 @@ int gf__json_put_b64(gf__buf *b, const unsigned char *p, size_t n);
 #define GF__JS_MAX_DEPTH 64 /* nesting inside one response object, at most */
 #define GF__JS_DEFAULT_DEPTH 32
 #define GF__CAP_MAX 128     /* keys and mime types we look at */
-#define GF__IMG_OUT 49152   /* decoded image bytes per on_image_data */
+#define GF__IMG_OUT (GF__IMG_BLOCK - 16) /* decoded bytes per on_image_data */
+#define GF__SNIFF_LEN 12 /* decoded bytes that tell png, jpeg, webp, heif apart */
 #define GF__RAW_MAX (64 * 1024)
 #define GF__EVENT_DEFAULT (4u * 1024 * 1024)
 
@@ -126,8 +127,11 @@ struct gf__evdec {
   /* the image */
   gf__part part;
   gf__b64dec b64;
-  unsigned char *out; /* GF__IMG_OUT + 16, allocated at the first image */
+  unsigned char *out; /* GF__IMG_BLOCK bytes, while held */
   size_t out_len;
+  gf__blocks *blocks; /* where out is borrowed from; NULL: kept, malloc'd */
+  unsigned char hold[GF__SNIFF_LEN]; /* decoded bytes kept between feeds */
+  size_t hold_len;                   /* while out is given back */
 
   gf__buf raw; /* raw lines (an error object written without "data:") */
 
@@ -152,6 +156,7 @@ int gf__img_data_char(gf__evdec *d, unsigned code);
 int gf__img_data_end(gf__evdec *d);
 int gf__img_flush(gf__evdec *d, int final);
 int gf__img_part_end(gf__evdec *d);
+void gf__img_release(gf__evdec *d);
 
 /* evjson.c: the gathered event, read with json-c. */
 int gf__ev_process(gf__evdec *d);

@@ -3,23 +3,52 @@
  * on_image_data a block at a time. on_image_begin waits for the first bytes
  * when no mimeType came before the data, so the magic bytes can name the
  * type; on_image_end waits for the part object to close, so a mimeType or
- * thought flag after the data still counts. */
+ * thought flag after the data still counts.
+ *
+ * With shared blocks the block is borrowed at the first decoded byte of a
+ * feed and given back by gf__evdec_yield, so a thousand streams decoding
+ * images need one block between them, not a thousand. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "gemini/gemini_int.h"
 
-/* Enough decoded bytes to tell png, jpeg, webp and heic/heif apart. */
-#define GF__SNIFF_LEN 12
-
 void gf__img_part_start(gf__evdec *d) { memset(&d->part, 0, sizeof d->part); }
+
+/* Holds the decode block, with the bytes kept aside since the last feed. */
+static int take_block(gf__evdec *d) {
+  if (d->out)
+    return 0;
+  d->out = d->blocks ? gf__blocks_get(d->blocks) : malloc(GF__IMG_BLOCK);
+  if (!d->out)
+    return GF_ENOMEM;
+  memcpy(d->out, d->hold, d->hold_len);
+  d->out_len = d->hold_len;
+  d->hold_len = 0;
+  return 0;
+}
+
+/* Gives a borrowed block back; the few bytes not yet handed out (fewer
+ * than the sniffer needs) are kept aside. More are left only by a failure,
+ * which is final. */
+void gf__img_release(gf__evdec *d) {
+  if (!d->blocks || !d->out)
+    return;
+  d->hold_len = d->out_len <= sizeof d->hold ? d->out_len : 0;
+  memcpy(d->hold, d->out, d->hold_len);
+  gf__blocks_put(d->blocks, d->out);
+  d->out = NULL;
+  d->out_len = 0;
+}
 
 int gf__img_data_start(gf__evdec *d) {
   gf__part *pt = &d->part;
   if (pt->have_data) /* two images in one part: no sane reading of it */
     return GF_EJSON;
-  if (!d->out && !(d->out = malloc(GF__IMG_OUT + 16)))
-    return GF_ENOMEM;
+  d->hold_len = 0; /* an earlier part's data ended with a final flush */
+  int rc = take_block(d);
+  if (rc)
+    return rc;
   pt->have_data = 1;
   pt->begun = 0;
   pt->mime_at_start = pt->mime_ok;
@@ -31,6 +60,9 @@ int gf__img_data_start(gf__evdec *d) {
 }
 
 int gf__img_data_run(gf__evdec *d, const char *p, size_t n) {
+  int trc = n ? take_block(d) : 0;
+  if (trc)
+    return trc;
   while (n) {
     size_t room = GF__IMG_OUT - d->out_len;
     if (room < 6) {
@@ -60,6 +92,9 @@ int gf__img_data_char(gf__evdec *d, unsigned code) {
 
 int gf__img_data_end(gf__evdec *d) {
   size_t got = 0;
+  int trc = take_block(d);
+  if (trc)
+    return trc;
   if (GF__IMG_OUT - d->out_len < 6) {
     int rc = gf__img_flush(d, 0);
     if (rc)

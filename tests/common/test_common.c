@@ -1,4 +1,5 @@
 /* buf limits, sha256 against FIPS vectors, error names. */
+#include "common/blocks.h"
 #include "common/buf.h"
 #include "common/sha256.h"
 #include "gemflow.h"
@@ -109,7 +110,31 @@ static void test_err_names(void) {
   CHECK_STR(gf_err_name(0), "ok");
 }
 
-TEST_MAIN(TEST(test_sha256_vectors), TEST(test_sha256_split),
+/* Blocks come back for the next borrower, up to keep of them. */
+static void test_blocks(void) {
+  gf__blocks b;
+  gf__blocks_init(&b, 100, 2);
+  void *p[4];
+  for (int i = 0; i < 4; i++) {
+    p[i] = gf__blocks_get(&b);
+    CHECK(p[i] != NULL);
+    memset(p[i], 0xab, 100);
+  }
+  CHECK_INT(b.lent, 4);
+  for (int i = 0; i < 4; i++)
+    gf__blocks_put(&b, p[i]);
+  CHECK_INT(b.lent, 0);
+  CHECK_INT(b.nfree, 2); /* the others were freed */
+  void *q = gf__blocks_get(&b);
+  CHECK(q == p[1]); /* the last one kept, reused */
+  gf__blocks_put(&b, q);
+  gf__blocks_put(&b, NULL); /* nothing */
+  CHECK_INT(b.lent, 0);
+  gf__blocks_free(&b);
+  CHECK_INT(b.nfree, 0);
+}
+
+TEST_MAIN(TEST(test_blocks), TEST(test_sha256_vectors), TEST(test_sha256_split),
           TEST(test_sha256_paths_agree),
           TEST(test_buf_limit), TEST(test_err_names),
           TEST(test_version))

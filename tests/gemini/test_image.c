@@ -99,18 +99,36 @@ static void digest(const void *p, size_t n, unsigned char out[32]) {
   gf__sha256_final(&s, out);
 }
 
+/* With shared blocks: after a yield the block is back and every decoded
+ * byte is out, but for fewer than 12 before the image has begun. */
+static int yield_check(gf__evdec *d, gf__blocks *blocks, const sink *s) {
+  int rc = gf__evdec_yield(d);
+  CHECK_INT(blocks->lent, 0);
+  CHECK(d->hold_len < 12);
+  CHECK(s->begins == 1 || s->bytes == 0);
+  return rc;
+}
+
 /* Feeds ev in pieces of chunk bytes (array: wrapped in "[...]" and fed as
- * a body) and checks what came out against want. */
-static void check_feed(const char *ev, size_t len, size_t chunk, int array,
-                       const unsigned char want[32], uint64_t nbytes) {
+ * a body) and checks what came out against want. shared: the decode block
+ * is borrowed from a pool and given back after each piece. */
+static void check_feed_as(const char *ev, size_t len, size_t chunk, int array,
+                          const unsigned char want[32], uint64_t nbytes,
+                          int shared) {
   sink s = {0};
   gf__sha256_init(&s.sha);
   gf__evdec *d = gf__evdec_new(&cbs, &s, 64 * 1024);
+  gf__blocks blocks;
+  gf__blocks_init(&blocks, GF__IMG_BLOCK, 1);
+  if (shared)
+    gf__evdec_share_blocks(d, &blocks);
   int rc = array ? gf__evdec_array_feed(d, "[\r\n", 3) : 0;
   for (size_t i = 0; i < len && !rc; i += chunk) {
     size_t k = len - i < chunk ? len - i : chunk;
     rc = array ? gf__evdec_array_feed(d, ev + i, k)
                : gf__evdec_event_feed(d, ev + i, k);
+    if (!rc && shared)
+      rc = yield_check(d, &blocks, &s);
   }
   if (!rc)
     rc = array ? gf__evdec_array_feed(d, "\r\n]", 3) : gf__evdec_event_end(d);
@@ -138,6 +156,14 @@ static void check_feed(const char *ev, size_t len, size_t chunk, int array,
   CHECK_INT(gf__gemini_verdict(sum), 0);
   CHECK_INT(sum->usage.total_tokens, 1392);
   gf__evdec_free(d);
+  CHECK_INT(blocks.lent, 0);
+  gf__blocks_free(&blocks);
+}
+
+static void check_feed(const char *ev, size_t len, size_t chunk, int array,
+                       const unsigned char want[32], uint64_t nbytes) {
+  check_feed_as(ev, len, chunk, array, want, nbytes, 0);
+  check_feed_as(ev, len, chunk, array, want, nbytes, 1);
 }
 
 static void test_6mb_image(void) {
@@ -182,20 +208,29 @@ static void test_byte_by_byte(void) {
   free(img);
 }
 
-/* An image at every split point: small enough to afford it. */
+/* An image at every split point: small enough to afford it. Shared: the
+ * block given back at the split, a few decoded bytes kept aside. */
 static void test_every_split(void) {
   size_t n = 700;
   unsigned char *img = make_image(n), want[32];
   digest(img, n, want);
   size_t len;
   char *ev = make_event(img, n, 1, &len);
-  for (size_t k = 1; k < len; k++) {
+  gf__blocks blocks;
+  gf__blocks_init(&blocks, GF__IMG_BLOCK, 1);
+  for (size_t k = 1; k < 2 * len; k++) {
+    int shared = k >= len;
+    size_t at = shared ? k - len + 1 : k;
     sink s = {0};
     gf__sha256_init(&s.sha);
     gf__evdec *d = gf__evdec_new(&cbs, &s, 1024);
-    int rc = gf__evdec_event_feed(d, ev, k);
+    if (shared)
+      gf__evdec_share_blocks(d, &blocks);
+    int rc = gf__evdec_event_feed(d, ev, at);
+    if (!rc && shared)
+      rc = yield_check(d, &blocks, &s);
     if (!rc)
-      rc = gf__evdec_event_feed(d, ev + k, len - k);
+      rc = gf__evdec_event_feed(d, ev + at, len - at);
     if (!rc)
       rc = gf__evdec_event_end(d);
     unsigned char got[32];
@@ -203,12 +238,15 @@ static void test_every_split(void) {
     int bad = rc != 0 || memcmp(got, want, 32) != 0 || s.begins != 1 ||
               s.ends != 1 || s.end_bytes != n;
     if (bad)
-      fprintf(stderr, "split at %zu: %s\n", k, gf_err_name(rc));
+      fprintf(stderr, "split at %zu%s: %s\n", at, shared ? " (shared)" : "",
+              gf_err_name(rc));
     CHECK(!bad);
     gf__evdec_free(d);
+    CHECK_INT(blocks.lent, 0);
     if (bad)
       break;
   }
+  gf__blocks_free(&blocks);
   free(ev);
   free(img);
 }

@@ -382,7 +382,7 @@ static int attempt_reuse(gf_gen *g, gf__conn *conn) {
                   c->attempt_timeout_ms);
   if (g->paused)
     gf__conn_pause(conn, 1);
-  gf__trace(c, "* reusing a kept connection");
+  gf__trace(c, "* reusing a kept connection to %s", gf__conn_peer(conn));
   on_connected(g);
   return 0;
 }
@@ -467,9 +467,10 @@ static void on_connected(void *ud) {
   g->timings.connected = gen_ms(g);
   const char *suite = gf__conn_tls_suite(g->conn);
   g->tls_resumed = !g->reused && gf__conn_tls_resumed(g->conn);
-  gf__trace(c, "* connected to %s%s%s%s", gf__conn_peer(g->conn),
-            suite ? " with " : "", suite ? suite : "",
-            g->tls_resumed ? " (session resumed)" : "");
+  if (!g->reused) /* a kept connection was announced as such */
+    gf__trace(c, "* connected to %s%s%s%s", gf__conn_peer(g->conn),
+              suite ? " with " : "", suite ? suite : "",
+              g->tls_resumed ? " (session resumed)" : "");
   /* gzip only when asked: inflating costs CPU, the image barely shrinks */
   char agent[32];
   snprintf(agent, sizeof agent, "gemflow/%s", gf_version_string());

@@ -42,8 +42,15 @@ static void start(gf_client *c, const char *prompt, res *x) {
   gf_request_free(req);
 }
 
+/* How each attempt got its connection, as the trace tells it. */
+static int traced_connects, traced_reuses;
+
 static void print_trace(const char *line, void *ud) {
-  fprintf(stderr, "%s\n", line);
+  traced_connects += strncmp(line, "* connected to ", 15) == 0;
+  traced_reuses += strncmp(line, "* reusing a kept connection to 127.0.0.1:",
+                           41) == 0;
+  if (getenv("IT_TRACE"))
+    fprintf(stderr, "%s\n", line);
 }
 
 /* keep_alive: 0 off, 1 on; keep_ms 0: the default */
@@ -59,8 +66,8 @@ static gf_client *client_with(uv_loop_t *loop, int keep_alive,
   co.keep_alive = keep_alive;
   co.keep_alive_ms = keep_ms;
   co.max_connections = max_conns;
-  if (getenv("IT_TRACE"))
-    co.on_trace = print_trace;
+  co.on_trace = print_trace;
+  traced_connects = traced_reuses = 0;
   gf_client *c = NULL;
   CHECK_INT(gf_client_new(loop, &co, &c), 0);
   return c;
@@ -141,6 +148,8 @@ static void test_kept_connection_reused(void) {
   CHECK_INT(b.reused, 1);
   CHECK_INT(b.resumed, 0); /* no handshake at all */
   check_sha(&b, "reuse: second");
+  CHECK_INT(traced_connects, 1); /* the first only */
+  CHECK_INT(traced_reuses, 1);
   /* an HTTP error with a whole body leaves the connection usable too */
   start(c, "reuse: refused [[fault:500]] [[times:2]]", &d);
   uv_run(&loop, UV_RUN_DEFAULT);

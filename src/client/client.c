@@ -77,6 +77,8 @@ static void copy_options(gf_client_options *dst, const gf_client_options *src) {
 }
 
 static void client_free_now(gf_client *c) {
+  if (c->writer) /* its last completions give their blocks back */
+    gf__writer_close(c->writer, NULL, NULL);
   gf__pins_free(&c->pins);
   gf__proxy_free(&c->proxy);
   if (c->tls)
@@ -87,6 +89,7 @@ static void client_free_now(gf_client *c) {
   }
   free(c->read_buf);
   gf__blocks_free(&c->img_blocks);
+  gf__blocks_free(&c->write_blocks);
   gf__dns_cache_free(c->dns);
   free(c);
 }
@@ -132,6 +135,8 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   /* one in use at a time; a second only for a decode started from inside
    * another's callback */
   gf__blocks_init(&c->img_blocks, GF__IMG_BLOCK, 2);
+  /* a few for the writes in flight; a burst beyond them is freed after */
+  gf__blocks_init(&c->write_blocks, GF__IMG_BLOCK, 8);
   const gf__service *svc = gf__service_find(o.service);
   int rc = svc ? gf__url_parse(o.base_url ? o.base_url : svc->base_url,
                                &c->url)
@@ -193,12 +198,14 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   return 0;
 }
 
-static void on_closer_closed(uv_handle_t *h) {
-  gf_client *c = h->data;
+static void closed(void *ud) {
+  gf_client *c = ud;
   if (c->close_cb)
     c->close_cb(c);
   client_free_now(c);
 }
+
+static void on_closer_closed(uv_handle_t *h) { closed(h->data); }
 
 /* The client's own handles are its generations': once the last is done,
  * close_cb runs from the loop (a handle closed for that very purpose
@@ -212,12 +219,24 @@ static void maybe_free(gf_client *c) {
     return;
   }
   c->closer_started = 1;
+  if (c->writer) { /* its handle's close defers close_cb */
+    gf__writer *w = c->writer;
+    c->writer = NULL;
+    gf__writer_close(w, closed, c);
+    return;
+  }
   uv_idle_init(c->loop, &c->closer);
   c->closer.data = c;
   uv_close((uv_handle_t *)&c->closer, on_closer_closed);
 }
 
 void gf_client_free(gf_client *c) { gf_client_close(c, NULL); }
+
+gf__writer *gf__client_writer(gf_client *c) {
+  if (!c->writer && gf__writer_new(c->loop, &c->writer))
+    c->writer = NULL;
+  return c->writer;
+}
 
 void gf_client_set_data(gf_client *c, void *data) { c->data = data; }
 

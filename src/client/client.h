@@ -14,6 +14,8 @@
 #include "client/redact.h"
 #include "client/retry.h"
 #include "client/sink.h"
+#include "client/sinkq.h"
+#include "client/writer.h"
 #include "common/buf.h"
 #include "common/queue.h"
 #include "conn/conn.h"
@@ -57,6 +59,8 @@ struct gf_client {
   uint64_t keep_alive_ms;  /* how long an idle one is kept */
   int max_connections;     /* 0: no limit */
   gf__blocks img_blocks;   /* image decode blocks, lent to exchanges */
+  gf__blocks write_blocks; /* image bytes on their way to the writer */
+  gf__writer *writer;      /* file work off the loop; made at first use */
   int compressed;          /* ask for gzip */
   int aead;                /* GF_AEAD_* */
   int open_conns;          /* from gf__conn_open to on_closed, any owner */
@@ -120,7 +124,7 @@ struct gf_gen {
   int tls_resumed;        /* the last connection's handshake resumed */
   int reused;             /* the attempt's connection was a kept one */
   int canceled;
-  int sink_busy;          /* an fsync is running */
+  gf__sinkq sq;           /* the sink's work, on the client's writer */
   int done;               /* on_done has run */
   int keep_handle;        /* freed by gf_gen_release, not after on_done */
   int released;           /* gf_gen_release came before on_done ended */
@@ -139,6 +143,9 @@ void gf__client_unref(gf_client *c);
  * request may start (0 without a limit). */
 uint64_t gf__client_take_slot(gf_client *c);
 uint64_t gf__client_rand(gf_client *c);
+/* The client's writer thread, started at the first call; NULL when it
+ * cannot be. */
+gf__writer *gf__client_writer(gf_client *c);
 /* The dial slots (max_connecting): 1 when g may connect now (it holds a
  * slot); 0 when it waits in line, to be started by gf__client_dial_next
  * (gen.c) when a slot frees. dial_done gives the slot back, or leaves the

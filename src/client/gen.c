@@ -28,6 +28,7 @@ static void attempt_over(gf_gen *g);
 static void finish(gf_gen *g, int err, const char *msg);
 static void succeed(gf_gen *g);
 static void maybe_done(gf_gen *g);
+static const gf__sinkq_cbs sinkq_cbs;
 
 /* ---- public ------------------------------------------------------------- */
 
@@ -206,6 +207,7 @@ static gf_gen *gen_new(gf_client *c, const gf_gen_options *o,
     gen_free(g);
     return NULL;
   }
+  gf__sinkq_init(&g->sq, &g->sink, &c->write_blocks, &sinkq_cbs, g);
   return g;
 }
 
@@ -248,12 +250,19 @@ void gf_cancel(gf_gen *g) {
 
 void *gf_gen_userdata(const gf_gen *g) { return g->ud; }
 
+/* The caller's pause, or the disk's (the writer is behind). */
+static int held(const gf_gen *g) { return g->paused || g->sq.pressed; }
+
+static void apply_pause(gf_gen *g) {
+  if (g->conn && g->phase == GF__PH_ATTEMPT)
+    gf__conn_pause(g->conn, held(g));
+}
+
 static int set_paused(gf_gen *g, int on) {
   if (!g || g->done)
     return GF_EINVAL;
   g->paused = on;
-  if (g->conn && g->phase == GF__PH_ATTEMPT)
-    gf__conn_pause(g->conn, on);
+  apply_pause(g);
   return 0;
 }
 
@@ -380,7 +389,7 @@ static int attempt_reuse(gf_gen *g, gf__conn *conn) {
   g->reused = 1;
   gf__conn_rebind(conn, &conn_cbs, g, c->idle_timeout_ms,
                   c->attempt_timeout_ms);
-  if (g->paused)
+  if (held(g))
     gf__conn_pause(conn, 1);
   gf__trace(c, "* reusing a kept connection to %s", gf__conn_peer(conn));
   on_connected(g);
@@ -431,7 +440,7 @@ static int attempt_connect(gf_gen *g) {
   if (rc)
     return rc;
   gf__client_conn_opened(c);
-  if (g->paused)
+  if (held(g))
     gf__conn_pause(g->conn, 1);
   return 0;
 }
@@ -580,7 +589,7 @@ static void retry(gf_gen *g, const gf__outcome *o, uint64_t delay_ms) {
   gf__trace(g->client, "* attempt %d failed (%s%s%s); retrying in %.3f s",
             g->attempts, gf_err_name(o->status), o->message ? ": " : "",
             o->message ? o->message : "", a->delay_s);
-  gf__sink_reset(&g->sink);
+  gf__sinkq_reset(&g->sq);
   chat_reset(g);
   gf__client_dial_done(g->client, g);
   g->next_delay_ms = delay_ms;
@@ -612,7 +621,7 @@ static void attempt_over(gf_gen *g) {
     return;
   }
   if (o->stopped && g->own_err) { /* the sink failed: not the server's */
-    finish(g, g->own_err, g->sink.err[0] ? g->sink.err : NULL);
+    finish(g, g->own_err, g->sq.msg[0] ? g->sq.msg : NULL);
     return;
   }
   const gf__retry_policy *p = &g->client->retry;
@@ -663,7 +672,8 @@ static int ev_image_begin(void *ud, const char *mime, int thought) {
   gf_gen *g = ud;
   if (g->timings.image_start < 0)
     g->timings.image_start = gen_ms(g);
-  int rc = gf__sink_begin(&g->sink, mime);
+  gf__writer *w = gf__client_writer(g->client);
+  int rc = w ? gf__sinkq_begin(&g->sq, w, mime) : GF_ENOMEM;
   if (rc)
     return sink_failed(g, rc);
   gf__trace(g->client, "* image %d begins (%s%s)", g->images_seen,
@@ -676,7 +686,7 @@ static int ev_image_begin(void *ud, const char *mime, int thought) {
 
 static int ev_image_data(void *ud, const unsigned char *p, size_t n) {
   gf_gen *g = ud;
-  int rc = gf__sink_write(&g->sink, p, n);
+  int rc = gf__sinkq_write(&g->sq, p, n);
   if (!rc && g->chat)
     rc = gf__buf_append(&g->img, p, n);
   if (rc)
@@ -690,7 +700,7 @@ static int ev_image_end(void *ud, const char *mime, int thought,
                         uint64_t bytes) {
   gf_gen *g = ud;
   g->timings.image_end = gen_ms(g);
-  int rc = gf__sink_end(&g->sink, mime, thought);
+  int rc = gf__sinkq_end(&g->sq, mime, thought);
   if (!rc && g->chat)
     rc = chat_image_end(g);
   if (rc)
@@ -757,33 +767,46 @@ static void finish(gf_gen *g, int err, const char *msg) {
   if (g->phase == GF__PH_END)
     return;
   enter_end(g, err, msg);
-  gf__sink_discard(&g->sink);
+  gf__sinkq_discard(&g->sq);
   maybe_done(g);
 }
 
-static void on_synced(void *ud, int status) {
+/* The commit's outcome: the image is named, or nothing of it is left. */
+static void on_committed(void *ud, int status, const char *msg) {
   gf_gen *g = ud;
-  g->sink_busy = 0;
   if (g->canceled) {
     g->result = GF_ECANCELED;
-    gf__sink_discard(&g->sink);
-  } else if (status || (status = gf__sink_publish(&g->sink)) != 0) {
+    gf__sinkq_discard(&g->sq);
+  } else if (status) {
     g->result = status;
-    set_msg(g, g->sink.err);
-    gf__sink_discard(&g->sink);
+    set_msg(g, msg);
   }
   maybe_done(g);
 }
 
+/* A write, an image's end or its file failed on the writer's thread: the
+ * attempt stops (the disk, not the server: no retry). */
+static void on_sink_error(void *ud, int err, const char *msg) {
+  gf_gen *g = ud;
+  if (g->phase == GF__PH_ATTEMPT)
+    finish(g, err, msg);
+  else
+    maybe_done(g);
+}
+
+static void on_sink_idle(void *ud) { maybe_done(ud); }
+
+static void on_sink_pressure(void *ud, int on) { apply_pause(ud); }
+
+static const gf__sinkq_cbs sinkq_cbs = {on_sink_error, on_committed,
+                                        on_sink_idle, on_sink_pressure};
+
 static void succeed(gf_gen *g) {
   enter_end(g, GF_OK, NULL);
-  int rc = gf__sink_sync(&g->sink, g->client->loop, on_synced, g);
-  if (rc == 0) {
-    g->sink_busy = 1;
-  } else if (rc < 0) {
+  int rc = gf__sinkq_commit(&g->sq);
+  if (rc < 0) {
     g->result = rc;
     set_msg(g, g->sink.err);
-    gf__sink_discard(&g->sink);
   }
   maybe_done(g);
 }
@@ -829,7 +852,8 @@ static void fill_result(gf_gen *g, gf_result *r) {
 }
 
 static void maybe_done(gf_gen *g) {
-  if (g->phase != GF__PH_END || g->conn || g->timer_state || g->sink_busy ||
+  if (g->phase != GF__PH_END || g->conn || g->timer_state ||
+      gf__sinkq_busy(&g->sq) ||
       g->done)
     return;
   g->done = 1;

@@ -27,7 +27,9 @@ int gf__sink_init(gf__sink *s, const char *out_path, const char *out_dir,
   return 0;
 }
 
-static int writes_files(const gf__sink *s) { return s->out_path || s->out_dir; }
+int gf__sink_writes_files(const gf__sink *s) {
+  return s->out_path || s->out_dir;
+}
 
 /* The directory the temporary file must live in: the target's, so the final
  * rename never crosses a file system. */
@@ -112,7 +114,7 @@ int gf__sink_begin(gf__sink *s, const char *mime) {
   gf__sha256_init(&s->sha);
   gf__dims_init(&s->dims);
   s->active = 1;
-  return writes_files(s) ? open_temp(s) : 0;
+  return gf__sink_writes_files(s) ? open_temp(s) : 0;
 }
 
 static int write_all(gf__sink *s, const unsigned char *p, size_t n) {
@@ -196,38 +198,31 @@ static const gf__img *result_img(const gf__sink *s) {
 
 /* ---- commit ------------------------------------------------------------- */
 
-static void on_synced(uv_fs_t *req) {
-  gf__sink *s = req->data;
-  int rc = 0;
-  if (req->result < 0) {
-    snprintf(s->err, sizeof s->err, "fsync: %s", uv_strerror((int)req->result));
-    rc = GF_EIO;
-  }
-  uv_fs_req_cleanup(req);
-  close(s->fd_sync);
-  s->fd_sync = -1;
-  s->sync_cb(s->sync_ud, rc);
-}
-
-int gf__sink_sync(gf__sink *s, uv_loop_t *loop, gf__sink_cb cb, void *ud) {
+/* The result's bytes to disk before it gets its name: a crash then leaves
+ * either no file or the whole image, never a short one under that name. */
+int gf__sink_fsync(gf__sink *s) {
   const gf__img *img = result_img(s);
   if (!img || !img->tmp)
-    return 1;
-  s->fd_sync = open(img->tmp, O_RDONLY | O_CLOEXEC);
-  if (s->fd_sync < 0) {
+    return 0;
+  int fd = open(img->tmp, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     snprintf(s->err, sizeof s->err, "reopening the image: %s", strerror(errno));
     return GF_EIO;
   }
-  s->sync_cb = cb;
-  s->sync_ud = ud;
-  s->req.data = s;
-  int rc = uv_fs_fsync(loop, &s->req, s->fd_sync, on_synced);
-  if (rc < 0) {
-    close(s->fd_sync);
-    snprintf(s->err, sizeof s->err, "fsync: %s", uv_strerror(rc));
-    return GF_EIO;
-  }
-  return 0;
+  int rc = fsync(fd) < 0 ? errno : 0;
+  close(fd);
+  if (rc)
+    snprintf(s->err, sizeof s->err, "fsync: %s", strerror(rc));
+  return rc ? GF_EIO : 0;
+}
+
+int gf__sink_commit(gf__sink *s) {
+  int rc = gf__sink_fsync(s);
+  if (!rc)
+    rc = gf__sink_publish(s);
+  if (rc)
+    gf__sink_discard(s);
+  return rc;
 }
 
 static int publish_path(gf__sink *s, gf__img *img, const char *path);

@@ -9,7 +9,6 @@
 #define GF_CLIENT_SINK_H
 #include <stddef.h>
 #include <stdint.h>
-#include <uv.h>
 
 #include "common/sha256.h"
 
@@ -52,26 +51,27 @@ typedef struct gf__sink {
   int count;
   char *file;         /* final path after commit */
   char err[512];
-  uv_fs_t req;
-  int fd_sync;
-  void (*sync_cb)(void *ud, int status);
-  void *sync_ud;
 } gf__sink;
 
 int gf__sink_init(gf__sink *s, const char *out_path, const char *out_dir,
                   const char *out_prefix, int replace);
+/* It has an output path or directory. */
+int gf__sink_writes_files(const gf__sink *s);
 /* mime may be NULL (told later). */
 int gf__sink_begin(gf__sink *s, const char *mime);
 int gf__sink_write(gf__sink *s, const unsigned char *p, size_t n);
 int gf__sink_end(gf__sink *s, const char *mime, int thought);
 /* The image the result is, or NULL. fell_back: it is a thought image. */
 const gf__img *gf__sink_result(const gf__sink *s, int *fell_back);
-/* Success, step one: fsyncs the result file in the loop's thread pool and
- * calls cb(ud, status) from the loop. Without a file sink, or without a
- * result, returns 1 and does not call cb. */
-typedef void (*gf__sink_cb)(void *ud, int status);
-int gf__sink_sync(gf__sink *s, uv_loop_t *loop, gf__sink_cb cb, void *ud);
-/* Step two: gives the synced file its final name (s->file), syncs the
+/* The result file's bytes to disk: 0 (also without a file sink or a
+ * result) or GF_EIO (s->err says why). Blocks. */
+int gf__sink_fsync(gf__sink *s);
+/* Success: gf__sink_fsync, then gf__sink_publish. 0 (also without
+ * a file sink or a result), or GF_EIO with s->err saying why, every
+ * temporary file removed but a result kept as gf__sink_publish says. It
+ * blocks on the disk: the client runs it on its writer thread. */
+int gf__sink_commit(gf__sink *s);
+/* Commit's second step: gives the synced file its final name (s->file), syncs the
  * directory so that the name lasts, and removes the other temporary files.
  * out_path is replaced; in out_dir the name is new ("<prefix>.<ext>", then
  * "<prefix>-1.<ext>", ...), made with link(), else renameat2() with
@@ -87,8 +87,7 @@ void gf__sink_discard(gf__sink *s);
  * file is removed, and the image being received, the kept results, the
  * count, s->err and s->file (a name, not the file) are forgotten; the
  * output options stay. Safe in any state (mid-image, after
- * gf__sink_end, after gf__sink_discard), except while gf__sink_sync runs:
- * wait for its callback first. */
+ * gf__sink_end, after gf__sink_discard). */
 void gf__sink_reset(gf__sink *s);
 void gf__sink_free(gf__sink *s);
 

@@ -13,7 +13,12 @@
  * thread only (gf_request_*, gf_chat_* on objects no generation uses, and
  * the pure functions gf_strerror, gf_err_name, gf_version*, gf_model_*,
  * gf_sniff_mime, gf_hex_sha256, gf_sha256_file may be called from any
- * thread). Two clients on two loops in two threads share nothing.
+ * thread). Two clients on two loops in two threads share nothing. Every
+ * callback runs on the loop's thread. Files are the exception inside: a
+ * client that writes images to files (out_path, out_dir) starts one
+ * thread of its own, which writes, hashes, syncs and names them, so that
+ * a slow disk never holds the loop; it ends with the client. The loop
+ * stays alive while it has work.
  *
  * Inside a callback every function is allowed, with the generation it is
  * about included: gf_cancel, gf_gen_pause/resume, gf_generate (a new

@@ -207,6 +207,7 @@ static gf_gen *gen_new(gf_client *c, const gf_gen_options *o,
     gen_free(g);
     return NULL;
   }
+  g->sink.no_hash = o->no_sha256 && !o->chat;
   gf__sinkq_init(&g->sq, &g->sink, &c->write_blocks, &sinkq_cbs, g);
   return g;
 }

@@ -41,6 +41,7 @@ typedef struct gf__img {
 typedef struct gf__sink {
   char *out_path, *out_dir, *out_prefix;
   int replace;        /* out_dir: "<prefix>.<ext>" replaced, no -N names */
+  int no_hash;        /* sha256 left zero */
   /* the image being received */
   int active, fd;
   gf__img cur;

@@ -365,6 +365,7 @@ void it_run(const it_opts *o, gf_request **reqs, it_rec *recs, int n) {
   gf_gen_options_init(&go);
   go.out_path = o->out_path;
   go.out_dir = o->out_dir;
+  go.no_sha256 = o->no_sha256;
   for (int i = 0; i < n; i++) {
     slots[i].rec = &recs[i];
     rc = gf_generate(c, reqs[i], &go, &it_callbacks, &slots[i], &slots[i].gen);

@@ -75,6 +75,7 @@ typedef struct it_opts {
   double rpm;        /* requests per minute, 0: no limit */
   const char *service; /* NULL: the library's default */
   int max_connecting;  /* 0: the default */
+  int no_sha256;       /* gf_gen_options.no_sha256 */
 } it_opts;
 
 /* Of the last it_run: trace lines saying a generation waited for a

@@ -94,6 +94,28 @@ static void test_text_to_image(void) {
   CHECK(r.timings.done >= r.timings.image_end);
 }
 
+/* Not hashed on request: the result's sha256 is zero, the file is still
+ * the served image, measured. */
+static void test_no_sha256(void) {
+  it_rec r = {0};
+  it_opts o = opts();
+  char out[600];
+  snprintf(out, sizeof out, "%s/nohash.png", fresh_dir("nohash"));
+  o.out_path = out;
+  o.no_sha256 = 1;
+  it_run1(&o, "a fox, not hashed", "16:9", "1K", &r);
+  CHECK_INT(r.status, GF_OK);
+  static const unsigned char zero[32];
+  CHECK_MEM(r.sha, 32, zero, 32);
+  unsigned char want[32], filesha[32];
+  uint64_t bytes;
+  it_sim_render("a fox, not hashed", "16:9", "1K", want, &bytes);
+  it_sha_file(out, filesha, NULL);
+  CHECK_MEM(filesha, 32, want, 32);
+  CHECK_INT(r.bytes, bytes);
+  CHECK_INT(r.width, 1376);
+}
+
 static void test_default_name(void) {
   it_rec r1 = {0}, r2 = {0};
   it_opts o = opts();
@@ -479,7 +501,7 @@ int main(int argc, char **argv) {
   unsetenv("SSL_CERT_FILE");
   it_sim_start(&sim, NULL);
   static const gf_t_case cases[] = {
-      TEST(test_text_to_image), TEST(test_default_name),
+      TEST(test_text_to_image), TEST(test_no_sha256), TEST(test_default_name),
       TEST(test_edit_with_refs), TEST(test_framings),
       TEST(test_thoughts_in_order), TEST(test_thought_images),
       TEST(test_thought_only), TEST(test_key_order_and_text),

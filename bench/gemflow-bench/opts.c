@@ -46,6 +46,9 @@ const char gfb_usage_text[] =
     "  --max-connecting N  connections established at once (default the\n"
     "                      library's)\n"
     "  --no-trace          do not count connections and suites (on_trace)\n"
+    "  --compressed        ask for gzip (Accept-Encoding: gzip; the\n"
+    "                      simulator then compresses at level 1): compare\n"
+    "                      received_bytes and CPU with and without it\n"
     "  --label TEXT        copied into the JSON\n"
     "  -q, --quiet         JSON only, no table on stderr\n"
     "  --plot FILE.svg     run once per --sweep concurrency (default\n"
@@ -122,6 +125,10 @@ int gfb_opts_parse(gfb_opts *o, int argc, char **argv, char *err,
     }
     if (!strcmp(a, "--no-trace")) {
       o->no_trace = 1;
+      continue;
+    }
+    if (!strcmp(a, "--compressed")) {
+      o->compressed = 1;
       continue;
     }
     if (!v)

@@ -35,6 +35,7 @@ typedef struct gfb_opts {
   int max_connecting;   /* 0: the library's default */
   double connect_timeout_s; /* 0: the library's default */
   int no_trace;
+  int compressed;       /* ask for gzip (gf_client_options.compressed) */
   int quiet;            /* no human table */
   const char *plot;     /* --plot FILE.svg */
   long sweep[GFB_MAX_SWEEP];

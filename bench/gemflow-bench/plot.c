@@ -175,6 +175,8 @@ int gfb_plot_main(const gfb_opts *o, const char *sim_path, int argc,
     }
     if (o->no_trace)
       av[a++] = "--no-trace";
+    if (o->compressed)
+      av[a++] = "--compressed";
     if (o->label)
       av[a++] = "--label", av[a++] = (char *)o->label;
     av[a] = NULL;

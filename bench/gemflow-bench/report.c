@@ -76,6 +76,13 @@ char *gfb_report_json(const gfb_opts *o, const gfb_context *ctx,
   add(j, "cpu_user_s", json_object_new_double(r->cpu_user_s));
   add(j, "cpu_sys_s", json_object_new_double(r->cpu_sys_s));
   add(j, "cpu_ms_per_image", num_or_null(per_image_ms(cpu, r->ok)));
+  add(j, "compressed", json_object_new_boolean(o->compressed));
+  add(j, "received_bytes",
+      r->rx_bytes >= 0 ? json_object_new_int64(r->rx_bytes) : NULL);
+  add(j, "received_bytes_per_image",
+      r->rx_bytes >= 0 && r->ok
+          ? json_object_new_int64(r->rx_bytes / r->ok)
+          : NULL);
   add(j, "peak_rss_kb", json_object_new_int64(r->maxrss_kb));
   add(j, "rss_idle_kb", json_object_new_int64(r->rss_idle_kb));
   add(j, "rss_at_peak_kb", json_object_new_int64(r->rss_at_peak_kb));
@@ -134,6 +141,10 @@ void gfb_report_table(FILE *f, const gfb_opts *o, const gfb_context *ctx,
   fprintf(f, "  %-26s %.3f s user + %.3f s sys = %.2f ms per image\n",
           "client CPU", r->cpu_user_s, r->cpu_sys_s,
           per_image_ms(cpu, r->ok));
+  if (r->rx_bytes >= 0 && r->ok)
+    fprintf(f, "  %-26s %.2f MB = %.1f KB per image (%s)\n", "received",
+            r->rx_bytes / 1e6, r->rx_bytes / 1e3 / r->ok,
+            o->compressed ? "gzip asked for" : "identity");
   if (r->sim_cpu_s >= 0)
     fprintf(f, "  %-26s %.3f s = %.2f ms per image\n", "simulator CPU",
             r->sim_cpu_s, per_image_ms(r->sim_cpu_s, r->ok));

@@ -40,6 +40,7 @@ struct bench {
   long warm_failed;
   uint64_t t0;
   double user0, sys0, sim0;
+  long long rx0; /* gfb_read_bytes at the start of the measured phase */
   const pid_t *sim_pids;
   int nsims;
 };
@@ -321,6 +322,7 @@ static int open_clients(bench *b, int trace, char *err, size_t errlen) {
       co.max_connecting = b->o->max_connecting;
     if (b->o->connect_timeout_s > 0)
       co.connect_timeout_ms = (uint64_t)(b->o->connect_timeout_s * 1000);
+    co.compressed = b->o->compressed;
     int rc = gf_client_new(&b->loop, &co, &b->cl[i]);
     if (rc) {
       snprintf(err, errlen, "gf_client_new(%s): %s", b->t->urls[i],
@@ -346,6 +348,8 @@ static void finish(bench *b) {
   r->cpu_user_s = u - b->user0;
   r->cpu_sys_s = s - b->sys0;
   r->maxrss_kb = gfb_maxrss_kb();
+  long long rx = gfb_read_bytes();
+  r->rx_bytes = rx >= 0 && b->rx0 >= 0 ? rx - b->rx0 : -1;
   r->sim_cpu_s = -1;
   if (b->nsims) {
     double now = 0;
@@ -371,6 +375,7 @@ static int phase(bench *b, int warm, long total, long limit, char *err,
     for (int i = 0; i < b->nsims; i++)
       b->sim0 += gfb_proc_cpu_s(b->sim_pids[i]);
     gfb_cpu_self(&b->user0, &b->sys0);
+    b->rx0 = gfb_read_bytes();
     b->t0 = uv_hrtime();
     uv_timer_start(&b->sampler, on_sample, SAMPLE_MS, SAMPLE_MS);
   }

@@ -47,6 +47,8 @@ typedef struct gfb_result {
   gfb_tally errs;    /* why generations failed */
   gfb_tally retried; /* why attempts were retried (on_retry) */
   double sim_cpu_s; /* the simulators' CPU during the run, -1 unknown */
+  long long rx_bytes; /* read(2) bytes during the run (the wire's
+                         ciphertext), -1 unknown */
   int rlimit_nofile;
 } gfb_result;
 

@@ -31,6 +31,19 @@ long gfb_rss_kb(void) {
   return rss < 0 ? -1 : rss * (page > 0 ? page / 1024 : 4);
 }
 
+long long gfb_read_bytes(void) {
+  FILE *f = fopen("/proc/self/io", "r");
+  if (!f)
+    return -1;
+  long long rchar = -1;
+  char line[128];
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "rchar: %lld", &rchar) == 1)
+      break;
+  fclose(f);
+  return rchar;
+}
+
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;

@@ -10,6 +10,10 @@ void gfb_cpu_self(double *user_s, double *sys_s);
 long gfb_maxrss_kb(void);
 /* Current RSS from /proc/self/statm, KiB; -1 when unreadable. */
 long gfb_rss_kb(void);
+/* Bytes this process has read through read(2) and its kin so far
+ * (/proc/self/io rchar): over a run, nearly all of it is the sockets'
+ * ciphertext, so the bytes received on the wire; -1 when unreadable. */
+long long gfb_read_bytes(void);
 /* Sorts v (n values) in place. */
 void gfb_sort(double *v, long n);
 /* The p-th percentile (0..100) of sorted v, nearest rank; -1 when n == 0. */

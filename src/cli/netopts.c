@@ -84,6 +84,7 @@ int gf__netopts_take(int c, const char *arg, gf__netopts *n) {
     return gf__seconds("--idle-timeout", arg, 86400, 0, &n->idle_timeout_s);
   case GF__NO_TIMEOUT:
     return gf__seconds("--timeout", arg, 7 * 86400, 0, &n->timeout_s);
+  case GF__NO_COMPRESSED: n->compressed = 1; return 0;
   default:
     return 1;
   }
@@ -152,6 +153,11 @@ void gf__netopts_usage(FILE *f) {
       "      --timeout S       the whole attempt (default 900)\n"
       "      --resolve HOST:PORT:ADDR[,ADDR...]  use these addresses for\n"
       "                        HOST:PORT instead of DNS (repeatable)\n"
+      "      --compressed      ask for a gzip response (Accept-Encoding:\n"
+      "                        gzip) and inflate it as it streams: about a\n"
+      "                        quarter fewer bytes on the wire, for some CPU\n"
+      "                        (a gzip answer is read whether asked for or\n"
+      "                        not)\n"
       "  Proxies: $https_proxy or $HTTPS_PROXY (http://[user:pass@]host:port,\n"
       "  HTTP CONNECT), $no_proxy or $NO_PROXY; credentials never printed\n",
       f);

@@ -17,6 +17,7 @@ typedef struct gf__netopts {
   double retry_max_delay_s; /* default 60 */
   double connect_timeout_s, idle_timeout_s, timeout_s; /* 15, 300, 900 */
   char resolve[4096];    /* --resolve entries joined with ';' */
+  int compressed;        /* --compressed: ask for gzip */
 } gf__netopts;
 
 enum {
@@ -32,6 +33,7 @@ enum {
   GF__NO_TIMEOUT,
   GF__NO_SERVICE,
   GF__NO_RESOLVE,
+  GF__NO_COMPRESSED,
 };
 
 #define GF__NETOPTS_LONG                                                       \
@@ -48,7 +50,8 @@ enum {
       {"idle-timeout", required_argument, NULL, GF__NO_IDLE_TIMEOUT},          \
       {"timeout", required_argument, NULL, GF__NO_TIMEOUT},                    \
       {"service", required_argument, NULL, GF__NO_SERVICE},                    \
-      {"resolve", required_argument, NULL, GF__NO_RESOLVE}
+      {"resolve", required_argument, NULL, GF__NO_RESOLVE},                    \
+      {"compressed", no_argument, NULL, GF__NO_COMPRESSED}
 
 void gf__netopts_init(gf__netopts *n);
 /* 1: not one of these options; 0: taken; 2: a usage error (printed). */

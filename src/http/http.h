@@ -56,7 +56,12 @@ typedef struct gf__http_resp_cbs {
   /* After the last header. status is the HTTP status code. */
   int (*on_headers_done)(void *ud, int status);
   /* De-chunked body bytes (n > 0). 1xx, 204 and 304 responses have no
-   * body, whatever their headers say (RFC 9110 6.4.1). */
+   * body, whatever their headers say (RFC 9110 6.4.1). A body in
+   * Content-Encoding gzip or x-gzip (any case; "identity" elements of the
+   * list ignored) comes inflated, in pieces of at most 16 KiB, whether the
+   * request asked for gzip or not; one or more gzip members. Its decoder
+   * (about 40 KiB: zlib's state and 32 KiB window) exists from the body's
+   * first byte to its end only. */
   int (*on_body)(void *ud, const char *p, size_t n);
   /* The message ended (Content-Length reached, last chunk, or close after a
    * close-delimited body via gf__http_resp_eof). */
@@ -72,7 +77,12 @@ void gf__http_resp_free(gf__http_resp *r);
 void gf__http_resp_limits(gf__http_resp *r, size_t header_bytes,
                           unsigned headers);
 /* Feeds bytes. Returns 0, GF_EHTTP for malformed input, GF_ETOOBIG for an
- * over-long header, or the non-zero value a callback returned. Bytes after
+ * over-long header, or the non-zero value a callback returned. A body in
+ * another content coding than gzip or identity, or in several, is GF_EHTTP
+ * after on_headers_done ("unsupported Content-Encoding: br"); a corrupt
+ * gzip body, or bytes after its last member that do not start another, is
+ * GF_EHTTP; a message that ends inside a gzip member is GF_ETRUNCATED
+ * (GF_ENOMEM when its decoder cannot be made). Bytes after
  * the end of the message are ignored (one response per request here). 1xx
  * interim responses are skipped, up to GF_HTTP_MAX_INTERIM of them (more is
  * GF_EHTTP: a server must not keep a client waiting forever); a 101 (we

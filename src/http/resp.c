@@ -1,7 +1,12 @@
 /* The client's response parser: llhttp underneath, one final response per
  * parser. llhttp parses 1xx responses as messages of their own and goes on
  * to the next; we stay silent for those and pause llhttp when the final
- * response ends, which is how the bytes after it are ignored. */
+ * response ends, which is how the bytes after it are ignored.
+ *
+ * A body in Content-Encoding gzip (or x-gzip) is inflated here (inflate.c,
+ * made at its first byte, freed at its end) and on_body sees the inflated
+ * bytes; identity (or none) passes as it is; any other coding, or several,
+ * fail at the end of the headers: there is no way to read them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +16,7 @@
 
 #include "gemflow.h"
 #include "http/http.h"
+#include "http/inflate.h"
 
 struct gf__http_resp {
   llhttp_t p;
@@ -27,6 +33,14 @@ struct gf__http_resp {
   int conn_close, conn_keep_alive;
   int by_eof;     /* the body ended with the connection */
   int extra;      /* bytes came after the final response */
+  /* Content-Encoding of the final response: codings other than identity
+   * named so far, whether the one named is gzip, and the first value that
+   * named anything else (for the message) */
+  unsigned codings;
+  int gzip, gzip_only; /* gzip named; nothing else named */
+  char other[48];
+  gf__inflate *inf; /* while a gzip body streams */
+  int body_rc;      /* the value on_body returned under the inflater */
   char msg[128];
 };
 
@@ -45,6 +59,7 @@ gf__http_resp *gf__http_resp_new(const gf__http_resp_cbs *cbs, void *ud) {
    * would otherwise make llhttp drop the final response that follows. */
   llhttp_set_lenient_keep_alive(&r->p, 1);
   r->p.data = r;
+  r->gzip_only = 1;
   snprintf(r->msg, sizeof r->msg, "no error");
   return r;
 }
@@ -58,6 +73,7 @@ void gf__http_resp_free(gf__http_resp *r) {
   if (!r)
     return;
   gf__http_gather_free(&r->g);
+  gf__inflate_free(r->inf);
   free(r);
 }
 
@@ -130,6 +146,29 @@ static void connection_tokens(gf__http_resp *r, const char *v, size_t n) {
     else if (len == 10 && strncasecmp(v + start, "keep-alive", 10) == 0)
       r->conn_keep_alive = 1;
   }
+}
+
+/* The tokens of a Content-Encoding header (several headers add up). */
+static void coding_tokens(gf__http_resp *r, const char *v, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    while (i < n && (v[i] == ',' || v[i] == ' ' || v[i] == '\t'))
+      i++;
+    size_t start = i;
+    while (i < n && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
+      i++;
+    size_t len = i - start;
+    if (len == 0 || (len == 8 && !strncasecmp(v + start, "identity", 8)))
+      continue; /* "no coding" (RFC 9110 8.4.1) */
+    r->codings++;
+    if ((len == 4 && !strncasecmp(v + start, "gzip", 4)) ||
+        (len == 6 && !strncasecmp(v + start, "x-gzip", 6)))
+      r->gzip = 1;
+    else
+      r->gzip_only = 0;
+  }
+  if ((r->codings > 1 || !r->gzip_only) && !r->other[0])
+    snprintf(r->other, sizeof r->other, "%.*s", (int)(n > 40 ? 40 : n), v);
 }
 
 /* ---- llhttp callbacks ---- */
@@ -207,6 +246,8 @@ static int on_header_value_complete(llhttp_t *p) {
     return 0; /* a trailer, or a header of a 1xx */
   if (nlen == 10 && strncasecmp(h.name, "connection", 10) == 0)
     connection_tokens(r, h.value, vlen);
+  if (nlen == 16 && strncasecmp(h.name, "content-encoding", 16) == 0)
+    coding_tokens(r, h.value, vlen);
   if (!r->cbs.on_header)
     return 0;
   rc = r->cbs.on_header(r->ud, h.name, nlen, h.value, vlen);
@@ -237,24 +278,69 @@ static int on_headers_complete(llhttp_t *p) {
                  : 0;
     if (rc)
       return stop(r, rc);
+    if (!bodiless(p->status_code) && r->other[0]) {
+      char v[48];
+      copy_printable(v, sizeof v, r->other);
+      snprintf(r->msg, sizeof r->msg, "unsupported Content-Encoding: %s%s",
+               v, r->codings > 1 ? " (more than one coding)" : "");
+      return stop(r, GF_EHTTP);
+    }
   }
   return bodiless(p->status_code) ? 1 : 0; /* 1: llhttp skips the body */
+}
+
+static int deliver(void *ud, const char *p, size_t n) {
+  gf__http_resp *r = ud;
+  r->body_rc = r->cbs.on_body ? r->cbs.on_body(r->ud, p, n) : 0;
+  return r->body_rc;
+}
+
+/* The inflater's failure, its reason kept; not a callback's value. */
+static int inflate_failed(gf__http_resp *r, int rc) {
+  if (!r->body_rc)
+    copy_printable(r->msg, sizeof r->msg, gf__inflate_errmsg(r->inf));
+  return rc;
+}
+
+static int gzip_body(gf__http_resp *r, const char *at, size_t n) {
+  if (!r->inf && !(r->inf = gf__inflate_new())) {
+    snprintf(r->msg, sizeof r->msg, "out of memory for a gzip body");
+    return GF_ENOMEM;
+  }
+  int rc = gf__inflate_feed(r->inf, at, n, deliver, r);
+  return rc ? inflate_failed(r, rc) : 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t n) {
   gf__http_resp *r = of(p);
   if (n == 0) /* llhttp does not seem to, but the contract forbids it */
     return 0;
-  int rc = r->cbs.on_body ? r->cbs.on_body(r->ud, at, n) : 0;
+  int rc = r->gzip ? gzip_body(r, at, n)
+           : r->cbs.on_body ? r->cbs.on_body(r->ud, at, n)
+                            : 0;
   return rc ? stop_span(r, rc) : 0;
+}
+
+/* A gzip body must end where a member does; its inflater goes now. An
+ * empty body (no member at all) passes, as it does in most clients. */
+static int gzip_end(gf__http_resp *r) {
+  int rc = r->inf ? gf__inflate_end(r->inf) : 0;
+  if (rc)
+    inflate_failed(r, rc);
+  gf__inflate_free(r->inf);
+  r->inf = NULL;
+  return rc;
 }
 
 static int on_message_complete(llhttp_t *p) {
   gf__http_resp *r = of(p);
   if (!r->final_seen)
     return 0; /* a 1xx ended: the final response follows */
+  int rc = gzip_end(r);
+  if (rc)
+    return stop(r, rc);
   r->done = 1;
-  int rc = r->cbs.on_complete ? r->cbs.on_complete(r->ud) : 0;
+  rc = r->cbs.on_complete ? r->cbs.on_complete(r->ud) : 0;
   if (rc)
     r->err = rc;
   return HPE_PAUSED; /* whatever follows is not ours */

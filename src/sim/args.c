@@ -54,6 +54,13 @@ const char gf__sim_usage_text[] =
     "  --think-ms N      pause after each thought event, ms (default 0)\n"
     "  --thoughts N      thought events per response, 0..64 (default 3)\n"
     "  --array           always answer with a JSON array (as without alt=sse)\n"
+    "  --gzip=auto|never|always  gzip the response bodies (error answers\n"
+    "                    too; Content-Encoding: gzip, deflate level 1, each\n"
+    "                    event flushed as it is written): auto (the default)\n"
+    "                    when the request's Accept-Encoding accepts gzip\n"
+    "                    (\"gzip\", \"x-gzip\" or \"*\" with a q-value above 0),\n"
+    "                    never, or always. Chunk sizes count compressed bytes;\n"
+    "                    faults happen at the same place of the plain body\n"
     "  --seed N          picture seed (default 0; generationConfig.seed wins)\n"
     "  --log FILE        append one JSON line per request (never the key; it\n"
     "                    says key_from, turns and signatures)\n"
@@ -163,6 +170,10 @@ int gf__sim_parse_args(int argc, char **argv, gf__sim_cli *cli, char *err,
       o->passthrough = 1, takes = 0;
     } else if (!strcmp(a, "--render")) {
       cli->render = 1, takes = 0;
+    } else if (!strncmp(a, "--gzip=", 7)) {
+      if ((o->gzip = gf__sim_gzip_named(a + 7)) < 0)
+        return bad(err, errlen, "--gzip wants auto, never or always", a + 7);
+      takes = 0;
     } else if (!v) {
       return bad(err, errlen, "unknown option or missing value", a);
     } else if (!strcmp(a, "--host")) {
@@ -177,6 +188,9 @@ int gf__sim_parse_args(int argc, char **argv, gf__sim_cli *cli, char *err,
       o->key_file = v;
     } else if (!strcmp(a, "--dir")) {
       o->dir = v;
+    } else if (!strcmp(a, "--gzip")) {
+      if ((o->gzip = gf__sim_gzip_named(v)) < 0)
+        return bad(err, errlen, "--gzip wants auto, never or always", v);
     } else if (!strcmp(a, "--eol")) {
       if (!(o->framing.eol = gf__sim_eol_named(v, strlen(v))))
         return bad(err, errlen, "--eol wants crlf, lf, cr or mixed", v);

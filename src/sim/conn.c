@@ -31,6 +31,7 @@
 
 #include "gemflow.h"
 #include "http/http.h"
+#include "sim/accept.h"
 #include "sim/chunker.h"
 #include "sim/server_int.h"
 
@@ -38,11 +39,11 @@
 #define GF_SIM_LOW_WATER (128 * 1024)
 #define GF_SIM_PUMP_BUDGET (1024 * 1024)
 #define GF_SIM_BATCH (64 * 1024)
-#define GF_SIM_PIECE (16 * 1024)
 #define GF_SIM_LINGER_MS 2000
 #define GF_SIM_RESET_POLL_MS 5
 #define GF_SIM_RESET_POLLS 400
 #define GF_SIM_MAX_QUEUED 16
+#define GF_SIM_ACCEPT_MAX 4096
 
 typedef enum gf__tx {
   TX_IDLE,  /* no job under way */
@@ -64,6 +65,7 @@ typedef enum gf__phase {
 typedef struct gf__sim_rxs {
   char method[16];
   gf__buf target, key;
+  gf__buf accept; /* Accept-Encoding, several headers joined with ", " */
   json_tokener *tok;
   json_object *root;
   int bad, too_big, started;
@@ -129,6 +131,7 @@ void gf__sim_conn_accept(gf__sim *s, uv_stream_t *server) {
   gf__buf_init(&c->piece, 0);
   gf__buf_init(&c->rx.target, 8192);
   gf__buf_init(&c->rx.key, 1024);
+  gf__buf_init(&c->rx.accept, GF_SIM_ACCEPT_MAX);
   gf__sim_chunker_init(&c->ch, 16384, GF_SIM_BATCH, sink, c);
   gf__queue_init(&c->queue);
   gf__sim_waiter_init(&c->waiter, image_ready, c);
@@ -206,6 +209,7 @@ static void free_conn(gf__sim_conn *c) {
   rx_reset(&c->rx);
   gf__buf_free(&c->rx.target);
   gf__buf_free(&c->rx.key);
+  gf__buf_free(&c->rx.accept);
   gf__sim_job_free(c->job);
   gf__sim_job *j;
   while ((j = dequeue(c)))
@@ -568,15 +572,15 @@ static void pump(gf__sim_conn *c) {
     unsigned ms = 0;
     int slot = 0;
     gf__buf_reset(&c->piece);
-    int r = gf__sim_prod_next(&c->job->prod, &c->piece, GF_SIM_PIECE, &ms,
-                              &slot);
-    if (r == GF_SIM_MORE) {
-      if (gf__sim_chunker_put(&c->ch, c->piece.data, c->piece.len)) {
-        abort_conn(c);
-        return;
-      }
-      continue;
+    int r = gf__sim_job_next(c->job, &c->piece, GF_SIM_PIECE, &ms, &slot);
+    /* compressed bytes may come with any answer: they go first */
+    if (c->piece.len &&
+        gf__sim_chunker_put(&c->ch, c->piece.data, c->piece.len)) {
+      abort_conn(c);
+      return;
     }
+    if (r == GF_SIM_MORE)
+      continue;
     if (step(c, r, ms, slot))
       return;
   }
@@ -636,7 +640,7 @@ static void read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
     /* malformed HTTP: nothing sensible can follow */
     uv_read_stop(st);
     c->reading = 0;
-    gf__sim_rx rx = {"", "", NULL, NULL, 0};
+    gf__sim_rx rx = {"", "", NULL, NULL, 0, 0};
     c->job = gf__sim_job_new(&c->sim->cfg, &rx);
     if (c->job) {
       gf__sim_err_set(&c->job->err, 400, "INVALID_ARGUMENT",
@@ -665,6 +669,7 @@ static void rx_reset(gf__sim_rxs *rx) {
   rx->method[0] = '\0';
   gf__buf_reset(&rx->target);
   gf__buf_reset(&rx->key);
+  gf__buf_reset(&rx->accept);
   if (rx->tok)
     json_tokener_free(rx->tok);
   rx->tok = NULL;
@@ -690,6 +695,13 @@ static int on_header(void *ud, const char *name, size_t nlen,
     gf__buf_reset(&rx->key);
     if (gf__buf_append(&rx->key, value, vlen))
       gf__buf_append(&rx->key, "\x01too-long", 9);
+  } else if (name_is(name, nlen, "accept-encoding")) {
+    /* past the bound, the later headers are not read: a client that sends
+     * kilobytes of codings gets what the first ones say */
+    size_t mark = rx->accept.len;
+    if ((mark && gf__buf_append(&rx->accept, ", ", 2)) ||
+        gf__buf_append(&rx->accept, value, vlen))
+      gf__buf_truncate(&rx->accept, mark);
   } else if (name_is(name, nlen, "content-length")) {
     unsigned long long v = 0;
     for (size_t i = 0; i < vlen && value[i] >= '0' && value[i] <= '9'; i++)
@@ -706,7 +718,8 @@ static int enqueue(gf__sim_conn *c, int keep_alive) {
   gf__sim_rxs *rx = &c->rx;
   gf__sim_rx in = {rx->method, rx->target.data ? rx->target.data : "",
                    rx->key.len ? rx->key.data : NULL,
-                   rx->bad ? NULL : rx->root, rx->too_big};
+                   rx->bad ? NULL : rx->root, rx->too_big,
+                   gf__sim_accepts_gzip(rx->accept.data, rx->accept.len)};
   gf__sim_job *j = gf__sim_job_new(&c->sim->cfg, &in);
   rx_reset(rx);
   if (!j)

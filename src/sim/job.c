@@ -11,6 +11,7 @@
 #include "common/sha256.h"
 #include "http/http.h"
 #include "sim/picture.h"
+#include "sim/sim.h"
 
 static void stamp(gf__sim_job *j);
 static void read_marks(gf__sim_job *j, gf__sim_tally *tally);
@@ -64,6 +65,8 @@ gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx) {
     if (j->req.prompt_tokens < 1)
       j->req.prompt_tokens = 1;
   }
+  j->gzip = cfg->gzip == GF_SIM_GZIP_ALWAYS ||
+            (cfg->gzip == GF_SIM_GZIP_AUTO && rx->accepts_gzip);
   if (j->err.status) {
     j->status = j->err.status;
     return j;
@@ -86,6 +89,10 @@ gf__sim_job *gf__sim_job_new(const gf__sim_cfg *cfg, const gf__sim_rx *rx) {
   gf__sim_prod_init(&j->prod, &j->plan);
   for (int k = 0; k < GF_SIM_SLOTS; k++)
     j->prod.imgs[k] = j->imgs[k];
+  if (j->gzip && gf__sim_zprod_init(&j->zprod, &j->prod)) {
+    gf__sim_err_set(&j->err, 500, "INTERNAL", "Out of memory.");
+    j->status = 500;
+  }
   return j;
 }
 
@@ -95,6 +102,7 @@ void gf__sim_job_free(gf__sim_job *j) {
   for (int k = 0; k < GF_SIM_SLOTS; k++)
     gf__sim_img_unref(j->imgs[k]);
   gf__sim_plan_free(&j->plan);
+  gf__sim_zprod_free(&j->zprod);
   gf__sim_req_free(&j->req);
   gf__buf_free(&j->stripped);
   free(j);
@@ -239,7 +247,9 @@ static int ok_head(const gf__sim_job *j, const gf__http_header *h, size_t n,
   int rc;
   switch (j->framing.body) {
   case GF_SIM_BODY_LENGTH:
-    if ((rc = gf__sim_plan_length(&j->plan, j->imgs, &len)))
+    rc = j->gzip ? gf__sim_zplan_length(&j->plan, j->imgs, GF_SIM_PIECE, &len)
+                 : gf__sim_plan_length(&j->plan, j->imgs, &len);
+    if (rc)
       return rc;
     return gf__http_write_response_head(out, 200, h, n, (int64_t)len);
   case GF_SIM_BODY_CLOSE:
@@ -254,6 +264,12 @@ static int ok_head(const gf__sim_job *j, const gf__http_header *h, size_t n,
 
 int gf__sim_job_streams(const gf__sim_job *j) {
   return j->status == 200 && !j->html;
+}
+
+int gf__sim_job_next(gf__sim_job *j, gf__buf *out, size_t max, unsigned *ms,
+                     int *slot) {
+  return j->gzip ? gf__sim_zprod_next(&j->zprod, out, max, ms, slot)
+                 : gf__sim_prod_next(&j->prod, out, max, ms, slot);
 }
 
 /* [[fault:1xx]], [[fault:1xx-flood]]: interim responses first, as a CDN
@@ -341,9 +357,12 @@ int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out) {
   if (!keep_alive || (!ok && j->err.close) ||
       (ok && j->framing.body == GF_SIM_BODY_CLOSE))
     h[n++] = (gf__http_header){"Connection", "close"};
-  gf__buf pad, body;
+  if (j->gzip)
+    h[n++] = (gf__http_header){"Content-Encoding", "gzip"};
+  gf__buf pad, body, zbody;
   gf__buf_init(&pad, 0);
   gf__buf_init(&body, 0);
+  gf__buf_init(&zbody, 0);
   int rc = 0;
   if (j->marks.faults & GF_SIM_F_BIGHEADERS) {
     /* one header larger than a client's whole head should be */
@@ -361,11 +380,14 @@ int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out) {
               : gf__sim_err_json(&j->err, 1, &body);
     if (!rc && !page)
       rc = gf__buf_append(&body, "\n", 1);
+    if (!rc && j->gzip)
+      rc = gf__sim_gz_whole(body.data, body.len, &zbody);
+    const gf__buf *b = j->gzip ? &zbody : &body;
     if (!rc)
       rc = gf__http_write_response_head(out, j->status, h, n,
-                                        (int64_t)body.len);
+                                        (int64_t)b->len);
     if (!rc)
-      rc = gf__buf_append(out, body.data, body.len);
+      rc = gf__buf_append(out, b->data, b->len);
   }
   if (!rc && j->head_cut == GF_SIM_AT_HEADERS)
     cut_headers(out, head);
@@ -373,6 +395,7 @@ int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out) {
     gf__buf_truncate(out, mark);
   gf__buf_free(&pad);
   gf__buf_free(&body);
+  gf__buf_free(&zbody);
   return rc;
 }
 
@@ -414,6 +437,10 @@ int gf__sim_job_log(const gf__sim_job *j, FILE *f, int aborted) {
       o, "sse",
       json_object_new_boolean(gf__sim_job_streams(j) && !j->framing.array));
   json_object_object_add(o, "aborted", json_object_new_boolean(aborted));
+  /* the body went out compressed (no body at all when the connection was
+   * cut before the head ended) */
+  json_object_object_add(o, "gzip",
+                         json_object_new_boolean(j->gzip && !j->head_cut));
   /* what reached the wire, whatever the answer was (never the key) */
   add_str(o, "key_from", j->req.key_from);
   json_object_object_add(o, "modalities", json_object_get(j->req.modalities));

@@ -13,6 +13,7 @@
 #include "sim/markers.h"
 #include "sim/plan.h"
 #include "sim/request.h"
+#include "sim/zprod.h"
 
 struct json_object;
 
@@ -40,6 +41,7 @@ typedef struct gf__sim_cfg {
   int passthrough; /* unknown generationConfig fields pass */
   gf__sim_cache *cache;
   gf__sim_tally *tally; /* NULL: [[times:N]] counts nothing, faults apply */
+  int gzip;             /* GF_SIM_GZIP_* (sim.h) */
 } gf__sim_cfg;
 
 /* What the connection gathered of one request. */
@@ -48,6 +50,7 @@ typedef struct gf__sim_rx {
   const char *header_key; /* x-goog-api-key, or NULL */
   struct json_object *root; /* the body; NULL when it was not JSON */
   int too_big;              /* the body passed GF_SIM_BODY_MAX */
+  int accepts_gzip;         /* its Accept-Encoding does (accept.h) */
 } gf__sim_rx;
 
 typedef struct gf__sim_job {
@@ -67,6 +70,9 @@ typedef struct gf__sim_job {
   gf__sim_framing framing;
   gf__sim_plan plan;
   gf__sim_prod prod;
+  int gzip;            /* the answer's body is gzip (--gzip, the request's
+                          Accept-Encoding) */
+  gf__sim_zprod zprod; /* a gzip stream's producer, over prod */
   gf__sim_img *imgs[GF_SIM_SLOTS];
   char create_time[40], response_id[32];
   /* the connection's: its queue of pipelined requests */
@@ -84,6 +90,11 @@ void gf__sim_job_free(gf__sim_job *j);
  * The interim 103s of [[fault:1xx]] come first; with [[at:headers]] the
  * head stops in the middle of its headers. */
 int gf__sim_job_head(const gf__sim_job *j, int keep_alive, gf__buf *out);
+/* The next bytes of a 200 stream's body, as gf__sim_prod_next says, but
+ * compressed when the answer is gzip: then bytes may come with any answer
+ * (gf__sim_zprod_next), and go out before it is acted on. */
+int gf__sim_job_next(gf__sim_job *j, gf__buf *out, size_t max, unsigned *ms,
+                     int *slot);
 /* 1 when a planned body follows the head (a 200 stream), 0 when the head
  * is the whole answer. */
 int gf__sim_job_streams(const gf__sim_job *j);
@@ -92,7 +103,8 @@ int gf__sim_job_streams(const gf__sim_job *j);
  * failed is returned too), or -1 when the head can be written now. */
 int gf__sim_job_waits(const gf__sim_job *j);
 /* One JSON line (never the key), flushed. aborted: the connection ended
- * before the response did. Besides the answer (status, fault, image...), it
+ * before the response did. Besides the answer (status, fault, image,
+ * gzip: whether its body was compressed...), it
  * says what reached the wire: key_from ("query", "header" or null),
  * modalities (responseModalities as sent, or null), search (a google_search
  * tool came), alt_sse (the target asked ?alt=sse), turns (the contents

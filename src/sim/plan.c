@@ -504,6 +504,7 @@ static size_t image_bytes(gf__sim_prod *p, const gf__sim_step *s,
 
 int gf__sim_prod_next(gf__sim_prod *p, gf__buf *out, size_t max, unsigned *ms,
                       int *slot) {
+  p->step_done = 0;
   for (;;) {
     if (p->step >= p->plan->n)
       return GF_SIM_END;
@@ -529,6 +530,7 @@ int gf__sim_prod_next(gf__sim_prod *p, gf__buf *out, size_t max, unsigned *ms,
       if (p->off == s->head.len) {
         p->step++;
         p->off = 0;
+        p->step_done = take > 0;
       }
       if (take)
         return GF_SIM_MORE;
@@ -571,6 +573,7 @@ int gf__sim_prod_next(gf__sim_prod *p, gf__buf *out, size_t max, unsigned *ms,
         return GF_ENOMEM;
       p->off += got;
       p->body_bytes += got;
+      p->step_done = p->off == total;
       if (s->slow && p->off % piece == 0 && p->off < total)
         p->pause_due = GF_SIM_SLOW_MS;
       return GF_SIM_MORE;

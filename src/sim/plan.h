@@ -80,6 +80,9 @@ typedef struct gf__sim_step {
   int drip;     /* BYTES: written in the plan's drip pieces */
 } gf__sim_step;
 
+/* Bytes a connection asks the producer for at a time. */
+#define GF_SIM_PIECE (16 * 1024)
+
 #define GF_SIM_SLOTS 3 /* 0: the result; 1, 2: interim thought images */
 #define GF_SIM_SLOW_PIECES 40
 #define GF_SIM_SLOW_MS 50
@@ -140,6 +143,8 @@ typedef struct gf__sim_prod {
   unsigned pause_due; /* ms: a slow image's or a drip's piece was written */
   uint64_t drip_bytes; /* of the drip steps, produced */
   uint64_t body_bytes;
+  int step_done; /* the last MORE ended a step (an event, a block of raw
+                    lines): a compressor flushes there (gzip.h) */
 } gf__sim_prod;
 
 void gf__sim_prod_init(gf__sim_prod *p, const gf__sim_plan *plan);

@@ -18,6 +18,14 @@ static int make_certs(gf__sim *s);
 static int listen_all(gf__sim *s);
 static void set_url(gf__sim *s);
 
+int gf__sim_gzip_named(const char *name) {
+  static const char *const names[] = {"auto", "never", "always"};
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(name, names[i]))
+      return i;
+  return -1;
+}
+
 void gf__sim_opts_init(gf__sim_opts *o) {
   memset(o, 0, sizeof *o);
   o->framing.eol = "\r\n";
@@ -46,6 +54,7 @@ int gf__sim_start(gf__sim **out, uv_loop_t *loop, const gf__sim_opts *o,
   s->cfg.keys.reject = s->opts.reject;
   s->cfg.keys.nreject = o->nreject;
   s->cfg.passthrough = o->passthrough;
+  s->cfg.gzip = o->gzip;
   s->cfg.cache = gf__sim_cache_new(
       loop, o->cache_entries ? o->cache_entries : GF_SIM_CACHE_ENTRIES,
       o->cache_bytes ? o->cache_bytes : GF_SIM_CACHE_BYTES);

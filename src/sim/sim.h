@@ -32,7 +32,15 @@ typedef struct gf__sim_opts {
                              generationConfig pass, as before */
   const char *log_file;   /* NULL: no request log */
   size_t cache_entries, cache_bytes; /* 0: the defaults above */
+  int gzip;               /* GF_SIM_GZIP_*: when bodies are gzip */
 } gf__sim_opts;
+
+/* --gzip: auto (the default) compresses a body when the request's
+ * Accept-Encoding accepts gzip, as the service does; never and always
+ * whatever it says (always: to test a client that did not ask). */
+enum { GF_SIM_GZIP_AUTO, GF_SIM_GZIP_NEVER, GF_SIM_GZIP_ALWAYS };
+/* "auto", "never", "always" -> GF_SIM_GZIP_*; -1 if unknown. */
+int gf__sim_gzip_named(const char *name);
 
 /* The defaults, what the service sends: one "data: " line per event, CRLF,
  * chunked bodies of 16384-byte chunks, 3 thoughts, no think delay, none of

@@ -401,7 +401,7 @@ static gf__sim_job *fixed_job(const gf__sim_cfg *cfg, const char *prompt,
                               int sse) {
   json_object *root = request_json(prompt);
   gf__sim_rx rx = {"POST", sse ? PATH "?alt=sse&key=k" : PATH "?key=k", NULL,
-                   root, 0};
+                   root, 0, 0};
   gf__sim_job *j = gf__sim_job_new(cfg, &rx);
   json_object_put(root);
   CHECK(j != NULL);
@@ -1207,7 +1207,7 @@ static void test_close(void) {
   gf__sim_job_free(j);
   /* errors keep their own length whatever the body marker */
   json_object *root = request_json("x [[fault:429]][[body:close]]");
-  gf__sim_rx rx = {"POST", PATH "?alt=sse&key=k", NULL, root, 0};
+  gf__sim_rx rx = {"POST", PATH "?alt=sse&key=k", NULL, root, 0, 0};
   j = gf__sim_job_new(&c, &rx);
   json_object_put(root);
   CHECK_INT(j->status, 429);
@@ -1227,7 +1227,7 @@ static void test_length_waits(void) {
   c.cache = gf__sim_cache_new(&loop, 4, 0);
   json_object *root =
       request_json("a fresh one [[body:length]][[fault:thought-image]]");
-  gf__sim_rx rx = {"POST", PATH "?alt=sse&key=k", NULL, root, 0};
+  gf__sim_rx rx = {"POST", PATH "?alt=sse&key=k", NULL, root, 0, 0};
   gf__sim_job *j = gf__sim_job_new(&c, &rx);
   json_object_put(root);
   CHECK_INT(gf__sim_job_waits(j), 0);
@@ -1242,7 +1242,7 @@ static void test_length_waits(void) {
   gf__sim_job_free(j);
   /* chunked: no wait */
   root = request_json("another one");
-  gf__sim_rx rx2 = {"POST", PATH "?alt=sse&key=k", NULL, root, 0};
+  gf__sim_rx rx2 = {"POST", PATH "?alt=sse&key=k", NULL, root, 0, 0};
   j = gf__sim_job_new(&c, &rx2);
   json_object_put(root);
   CHECK_INT(gf__sim_job_waits(j), -1);

@@ -53,7 +53,7 @@ static gf__sim_job *job_for(const gf__sim_cfg *cfg, const char *prompt,
   json_object_array_add(contents, content);
   json_object_object_add(root, "contents", contents);
   gf__sim_rx rx = {"POST", sse ? PATH "?alt=sse&key=k" : PATH "?key=k", NULL,
-                   root, 0};
+                   root, 0, 0};
   gf__sim_job *j = gf__sim_job_new(cfg, &rx);
   json_object_put(root);
   return j;
@@ -662,7 +662,7 @@ static void test_http_faults_and_heads(void) {
   gf__buf_free(&h);
   gf__sim_job_free(j);
   /* 405 says what is allowed; 413 closes */
-  gf__sim_rx rx = {"GET", PATH, NULL, NULL, 0};
+  gf__sim_rx rx = {"GET", PATH, NULL, NULL, 0, 0};
   j = gf__sim_job_new(&c, &rx);
   CHECK_INT(j->status, 405);
   gf__buf_init(&h, 0);
@@ -670,7 +670,7 @@ static void test_http_faults_and_heads(void) {
   CHECK(strstr(h.data, "\r\nAllow: POST\r\n") != NULL);
   gf__buf_free(&h);
   gf__sim_job_free(j);
-  gf__sim_rx big = {"POST", PATH, NULL, NULL, 1};
+  gf__sim_rx big = {"POST", PATH, NULL, NULL, 1, 0};
   j = gf__sim_job_new(&c, &big);
   CHECK_INT(j->status, 413);
   gf__buf_init(&h, 0);
@@ -692,7 +692,7 @@ static void test_log_line(void) {
   j = job_for(&c, "x [[fault:429]]", 1);
   CHECK_INT(gf__sim_job_log(j, f, 1), 0);
   gf__sim_job_free(j);
-  gf__sim_rx rx = {"POST", PATH "?key=bad", NULL, NULL, 0};
+  gf__sim_rx rx = {"POST", PATH "?key=bad", NULL, NULL, 0, 0};
   j = gf__sim_job_new(&c, &rx);
   CHECK_INT(gf__sim_job_log(j, f, 0), 0);
   gf__sim_job_free(j);
@@ -700,7 +700,7 @@ static void test_log_line(void) {
       "{\"contents\":[{\"parts\":[{\"text\":\"a dog\"}]}],"
       "\"generationConfig\":{\"responseModalities\":[\"IMAGE\"]},"
       "\"tools\":[{\"google_search\":{}}]}");
-  gf__sim_rx hx = {"POST", PATH "?key=q", "secret-h", body, 0};
+  gf__sim_rx hx = {"POST", PATH "?key=q", "secret-h", body, 0, 0};
   j = gf__sim_job_new(&c, &hx);
   json_object_put(body); /* the job keeps what it logs */
   CHECK_INT(gf__sim_job_log(j, f, 0), 0);

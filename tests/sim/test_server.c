@@ -10,7 +10,11 @@
  * no close_notify), read with the http layer's response parser. The
  * retry markers: [[times:N]] counted per prompt text, [[retry-delay:MS]]
  * and [[retry-after:S]] as the only retry hints sent. [[at:head]] and
- * [[at:headers]], a clean close, a stall and a 103 on the wire. */
+ * [[at:headers]], a clean close, a stall and a 103 on the wire. gzip
+ * answers to a client that accepts them (and only then): the image exact
+ * through the parser's inflater, 1-byte chunks counting compressed bytes,
+ * a Content-Length of the compressed body, a fault inside the image after
+ * the plain bytes before it, an error answer, the log's "gzip". */
 #include <json-c/json.h>
 #include <unistd.h>
 
@@ -242,7 +246,8 @@ static void cli_free(cli *c) {
     free((char *)c->reqs[i]);
 }
 
-static char *request(const char *prompt, const char *query, int close) {
+static char *request_with(const char *prompt, const char *query, int close,
+                          const char *extra) {
   gf__buf b;
   gf__buf_init(&b, 0);
   json_object *s = json_object_new_string(prompt);
@@ -252,11 +257,22 @@ static char *request(const char *prompt, const char *query, int close) {
            js);
   gf__buf_printf(&b,
                  "POST %s%s HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
-                 "application/json\r\n%sContent-Length: %zu\r\n\r\n%s",
-                 PATH, query, close ? "Connection: close\r\n" : "",
+                 "application/json\r\n%s%sContent-Length: %zu\r\n\r\n%s",
+                 PATH, query, close ? "Connection: close\r\n" : "", extra,
                  strlen(body), body);
   json_object_put(s);
   return gf__buf_steal(&b, NULL);
+}
+
+static char *request(const char *prompt, const char *query, int close) {
+  return request_with(prompt, query, close, "");
+}
+
+/* As a client that takes gzip asks (two headers: one list). */
+static char *request_gz(const char *prompt, const char *query, int close) {
+  return request_with(prompt, query, close,
+                      "Accept-Encoding: br;q=1.0\r\n"
+                      "accept-encoding: gzip;q=0.5, identity\r\n");
 }
 
 /* Runs the loop until every client has closed (bounded). */
@@ -1157,6 +1173,107 @@ static void test_interim(void) {
   srv_stop(&s);
 }
 
+/* The log's lines with "gzip":true. */
+static int srv_gzip_lines(srv *s) {
+  FILE *f = fopen(s->log, "r");
+  char line[8192];
+  int n = 0;
+  while (f && fgets(line, sizeof line, f))
+    n += strstr(line, "\"gzip\":true") != NULL;
+  if (f)
+    fclose(f);
+  return n;
+}
+
+static size_t count_of(const gf__buf *b, const char *s) {
+  size_t n = 0, k = strlen(s);
+  const char *p = b->data, *end = b->data + b->len;
+  while (p && (p = memmem(p, (size_t)(end - p), s, k))) {
+    n++;
+    p += k;
+  }
+  return n;
+}
+
+static void test_gzip(void) {
+  srv s;
+  srv_start(&s, NULL, 0);
+  /* keep-alive: gzip, plain (not asked), gzip in 1-byte chunks */
+  cli c;
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request_gz("a gzip heron", "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request("a gzip heron", "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] =
+      request_gz("a gzip heron [[chunk:1]]", "?alt=sse&key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.failed, 0);
+  CHECK_INT(c.responses, 3);
+  size_t start = 0;
+  static const char *const prompts[] = {"a gzip heron", "a gzip heron",
+                                        "a gzip heron "};
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(c.status[i], 200);
+    check_image(c.body.data + start, c.body_end[i] - start, prompts[i]);
+    start = c.body_end[i];
+  }
+  CHECK_INT(count_of(&c.raw, "\r\nContent-Encoding: gzip\r\n"), 2);
+  /* only the plain answer's events are readable on the wire */
+  CHECK_INT(count_of(&c.raw, "data: {\"candidates\""),
+            count_of(&c.body, "data: {\"candidates\"") / 3);
+  /* 1-byte chunks of the compressed body: the chunk count is its size */
+  CHECK(count_of(&c.raw, "\r\n1\r\n") > 1000000);
+  CHECK(count_of(&c.raw, "\r\n1\r\n") < c.body_end[2] - c.body_end[1]);
+  CHECK_INT(srv_log_lines(&s), 3);
+  CHECK_INT(srv_gzip_lines(&s), 2);
+  cli_free(&c);
+
+  /* Content-Length of the compressed body; the connection kept */
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] =
+      request_gz("a gzip heron [[body:length]]", "?alt=sse&key=k", 0);
+  c.reqs[c.nreqs++] = request_gz("x [[fault:429]]", "?alt=sse&key=k", 1);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.responses, 2);
+  CHECK_INT(c.status[0], 200);
+  CHECK_STR(c.te[0], "");
+  uint64_t clen = strtoull(c.clen[0], NULL, 10);
+  CHECK(clen > 1000000 && clen < c.body_end[0] * 4 / 5);
+  check_image(c.body.data, c.body_end[0], "a gzip heron ");
+  /* the error answer, inflated: Google's error JSON */
+  CHECK_INT(c.status[1], 429);
+  CHECK(strstr(c.body.data + c.body_end[0], "\"RESOURCE_EXHAUSTED\"") != NULL);
+  CHECK(strstr(c.raw.data, "RESOURCE_EXHAUSTED") == NULL);
+  cli_free(&c);
+
+  /* eof inside the image: the plain half of the image's base64 arrives
+   * (flushed before the fault), then no more, and no end of the member */
+  memset(&c, 0, sizeof c);
+  c.reqs[c.nreqs++] = request_gz("x [[fault:eof]][[at:image]][[body:close]]",
+                                 "?alt=sse&key=k", 0);
+  cli_start(&c, &s.loop, gf__sim_port(s.sim), 1);
+  run_until_closed(&s.loop, &c, 1);
+  CHECK_INT(c.eof, 1);
+  CHECK_INT(c.close_notify, 0);
+  CHECK_INT(c.responses, 0);
+  const char *img = strstr(c.body.data, "\"data\":\"");
+  CHECK(img != NULL);
+  /* the half of a 1K image's ~2.3 MB of base64, to the byte: what the
+   * plain body had sent when the fault came */
+  uint64_t wlen = 0;
+  unsigned char want[32];
+  expected("x ", 1024, 1024, want, &wlen);
+  size_t b64 = (size_t)((wlen + 2) / 3 * 4);
+  if (img)
+    CHECK_INT(c.body.len - (size_t)(img + 8 - c.body.data), b64 / 2);
+  /* close-delimited, so the parser looks to the gzip stream: unfinished */
+  CHECK_INT(gf__http_resp_eof(c.resp), GF_ETRUNCATED);
+  cli_free(&c);
+  CHECK_INT(srv_gzip_lines(&s), 5);
+  srv_stop(&s);
+}
+
 int main(int argc, char **argv) {
   static const gf_t_case cases[] = {
       TEST(test_tls_generation), TEST(test_errors_and_pipelining),
@@ -1166,7 +1283,8 @@ int main(int argc, char **argv) {
       TEST(test_start_failures), TEST(test_body_length),
       TEST(test_body_length_faults), TEST(test_body_close),
       TEST(test_times), TEST(test_retry_hints), TEST(test_head_stages),
-      TEST(test_clean_close), TEST(test_stall), TEST(test_interim)};
+      TEST(test_clean_close), TEST(test_stall), TEST(test_interim),
+      TEST(test_gzip)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   /* shared by the cases above: freed once they have all run */
   gf__tls_config_free(client_cfg);

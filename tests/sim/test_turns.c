@@ -396,7 +396,7 @@ static json_object *user_turn(const char *text) {
 static gf__sim_job *job_for(const gf__sim_cfg *cfg, json_object *contents) {
   json_object *root = json_object_new_object();
   json_object_object_add(root, "contents", json_object_get(contents));
-  gf__sim_rx rx = {"POST", PATH, "k", root, 0};
+  gf__sim_rx rx = {"POST", PATH, "k", root, 0, 0};
   gf__sim_job *j = gf__sim_job_new(cfg, &rx);
   json_object_put(root);
   return j;

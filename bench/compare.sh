@@ -78,7 +78,10 @@ cleanup() {
 trap cleanup EXIT
 mkdir -m 700 "$work/priv"   # what holds the key: curl configs
 
-"$sim" --port 0 --dir "$work/sim" >"$work/sim.out" 2>"$work/sim.err" &
+# identity for everyone: Node's fetch asks for gzip by default, which the
+# simulator (like the service) would grant; the clients must do the same
+# work on the same bytes (gemflow-bench --compressed measures gzip apart)
+"$sim" --port 0 --gzip=never --dir "$work/sim" >"$work/sim.out" 2>"$work/sim.err" &
 simpid=$!
 for _ in $(seq 200); do
   if grep -q '^gemflow-sim ready' "$work/sim.out" 2>/dev/null; then break; fi

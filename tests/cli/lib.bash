@@ -28,6 +28,10 @@ pass() { echo "ok: $*"; }
 # start_sim [sim options]: runs gemflow-sim on a free port; sets URL and CA.
 # shellcheck disable=SC2120 # options only in some tests
 start_sim() {
+  # emptied here, not by the background job's redirection, which may come
+  # after the first look: an earlier simulator's ready line (its CA gone
+  # with it) would be read
+  : >"$WORK/sim.out"
   timeout 300 "$SIM" --port 0 --log "$WORK/sim.log" "$@" >"$WORK/sim.out" 2>"$WORK/sim.err" &
   SIM_PID=$!
   local line='' _i

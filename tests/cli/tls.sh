@@ -76,6 +76,7 @@ stop_sim() {
 start_cert_sim() {
   stop_sim
   rm -f "$WORK/sim.log"
+  : >"$WORK/sim.out" # not left to the job's redirection: see lib.bash
   timeout 300 "$SIM" --port 0 --log "$WORK/sim.log" --cert "$C/$1.pem" \
     --key "$C/$1.key" >"$WORK/sim.out" 2>"$WORK/sim.err" &
   SIM_PID=$!

@@ -20,6 +20,7 @@
 #include "common/buf.h"
 #include "common/queue.h"
 #include "conn/resolve.h"
+#include "conn/wire.h"
 #include "gemflow.h"
 
 enum { ST_RESOLVING, ST_CONNECTING, ST_PROXY, ST_HANDSHAKE, ST_OPEN, ST_ENDED };
@@ -82,8 +83,8 @@ struct gf__conn {
   uv_timer_t timer;
   gf__tls *tls;
   gf__proxy_head ph;
-  gf__buf out;         /* bytes for the socket not yet handed to libuv */
-  size_t in_flight;    /* bytes handed to uv_write, not yet written */
+  gf__buf out;         /* the CONNECT request, while it is made */
+  gf__wire wire;       /* to the winner's socket (wire.h) */
   const char *wp;      /* the owner's plaintext still to send (by */
   size_t wn;           /* reference: gf__conn_write_ref) */
   char origin[300];    /* host:port of the URL, v6 bracketed */
@@ -91,13 +92,6 @@ struct gf__conn {
   char msg[800];
 };
 
-typedef struct wreq {
-  uv_write_t req;
-  gf__conn *c;
-  char *data;
-  size_t len;
-  int wipe; /* holds a secret (the proxy's credentials) */
-} wreq;
 
 static void start_resolve(gf__conn *c);
 static void stop_resolve(gf__conn *c);
@@ -107,6 +101,7 @@ static void open_reading(gf__conn *c);
 static void arm_timer(gf__conn *c, uint64_t ms);
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void on_written(void *ud, int status);
 
 /* ---- public ------------------------------------------------------------- */
 
@@ -144,6 +139,7 @@ int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
   gf__queue_init(&c->tries);
   gf__proxy_head_init(&c->ph);
   gf__buf_init(&c->out, 0);
+  gf__wire_init(&c->wire, on_written, c);
   uv_timer_init(c->loop, &c->timer);
   c->timer.data = c;
   c->pending = 1;
@@ -255,6 +251,7 @@ static void close_tcp(gf__conn *c) {
     uv_close((uv_handle_t *)c->tcp, on_handle_closed);
     c->tcp = NULL;
     c->win = NULL;
+    gf__wire_attach(&c->wire, NULL);
   }
 }
 
@@ -529,7 +526,7 @@ static void drop_winner(gf__conn *c) {
     c->tls = NULL;
   }
   gf__buf_reset(&c->out);
-  c->in_flight = 0; /* the given-up socket's writes no longer count */
+  gf__wire_attach(&c->wire, NULL); /* its writes no longer count */
   gf__proxy_head_init(&c->ph);
   c->state = ST_CONNECTING;
   advance(c, 1);
@@ -564,7 +561,6 @@ static void race_tick(gf__conn *c) {
 }
 
 static int start_tls(gf__conn *c);
-static int flush(gf__conn *c, int wipe);
 
 static void describe_peer(gf__conn *c) {
   char name[64];
@@ -596,8 +592,6 @@ static void stream_ready(gf__conn *c, const char *p, size_t n) {
   int rc = start_tls(c);
   if (!rc && n) {
     rc = gf__tls_feed(c->tls, p, n);
-    if (!rc)
-      rc = flush(c, 0);
   }
   if (rc)
     end(c, rc, c->tls ? gf__tls_errmsg(c->tls) : NULL);
@@ -610,6 +604,7 @@ static void win(gf__conn *c, gf__try *t) {
   c->astate[t->idx] = A_DONE;
   c->win = t;
   c->tcp = &t->tcp;
+  gf__wire_attach(&c->wire, (uv_stream_t *)c->tcp);
   /* the service may be silent for minutes: probes find a dead peer (set
    * on the connected socket: before it exists libuv keeps the flag but
    * not the delay) */
@@ -623,8 +618,8 @@ static void win(gf__conn *c, gf__try *t) {
   c->state = ST_PROXY;
   schedule(c);
   int rc = gf__proxy_request(&c->out, c->proxy, c->url);
-  if (!rc)
-    rc = flush(c, 1);
+  if (!rc) /* it may hold the proxy's credentials */
+    rc = gf__wire_send_buf(&c->wire, &c->out, 1);
   if (rc) {
     gf__buf_reset(&c->out);
     end(c, rc, "the CONNECT request could not be sent");
@@ -672,10 +667,9 @@ static void proxy_read(gf__conn *c, const char *p, size_t n) {
 
 /* ---- TLS glue ----------------------------------------------------------- */
 
-static int to_socket(gf__conn *c, const char *p, size_t n);
-
 static int tls_cipher(void *ud, const char *p, size_t n) {
-  return to_socket(ud, p, n);
+  gf__conn *c = ud;
+  return gf__wire_send(&c->wire, p, n);
 }
 
 static int tls_plain(void *ud, const char *p, size_t n) {
@@ -704,10 +698,7 @@ static int start_tls(gf__conn *c) {
   int rc = gf__tls_new(&c->tls, c->tls_cfg, c->url->host, &cbs, c);
   if (rc)
     return rc;
-  rc = gf__tls_start(c->tls);
-  if (rc == 0)
-    rc = flush(c, 0);
-  return rc;
+  return gf__tls_start(c->tls);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -808,8 +799,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   int rc = gf__tls_feed(c->tls, buf->base, (size_t)nread);
-  if (rc == 0)
-    rc = flush(c, 0);
   if (c->stopped || c->closing) {
     if (c->tcp)
       uv_read_stop(s);
@@ -823,24 +812,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 
 /* ---- writing ------------------------------------------------------------ */
 
-static void free_wreq(wreq *w) {
-  if (w->wipe)
-    memset(w->data, 0, w->len);
-  free(w->data);
-  free(w);
-}
-
 static int pump(gf__conn *c);
 
-static void on_written(uv_write_t *req, int status) {
-  wreq *w = (wreq *)req;
-  gf__conn *c = w->c;
-  /* a winner given up (its handshake stalled) is not the conn's stream */
-  int current = req->handle == (uv_stream_t *)c->tcp;
-  if (current)
-    c->in_flight -= w->len;
-  free_wreq(w);
-  if (!current || c->closing || status == UV_ECANCELED)
+/* A write ended: the next piece of a long request, or the failure. */
+static void on_written(void *ud, int status) {
+  gf__conn *c = ud;
+  if (c->closing || status == UV_ECANCELED)
     return;
   if (status < 0) {
     end(c, status == UV_EPIPE || status == UV_ECONNRESET ? GF_ERESET
@@ -853,55 +830,19 @@ static void on_written(uv_write_t *req, int status) {
     end(c, rc, "sending the request failed");
 }
 
-static int flush(gf__conn *c, int wipe) {
-  if (c->out.len == 0 || !c->tcp)
-    return 0;
-  wreq *w = malloc(sizeof *w);
-  if (!w)
-    return GF_ENOMEM;
-  w->c = c;
-  w->wipe = wipe;
-  w->data = gf__buf_steal(&c->out, &w->len);
-  uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
-  int rc = uv_write(&w->req, (uv_stream_t *)c->tcp, &b, 1, on_written);
-  if (rc < 0) {
-    free_wreq(w);
-    return GF_ERESET;
-  }
-  c->in_flight += w->len;
-  return 0;
-}
-
 /* Plaintext to ciphertext to the socket, a step at a time, for as long as
  * the socket keeps up: a request of many megabytes (reference images)
  * never sits in memory a second time, encrypted. */
 static int send_plain(gf__conn *c, const char *p, size_t n) {
-  return c->tls ? gf__tls_write(c->tls, p, n) : to_socket(c, p, n);
-}
-
-/* Bytes (a TLS record, or plaintext) straight to the socket when nothing
- * waits before them, so that most are never copied; what the socket does
- * not take now is kept for flush(). */
-static int to_socket(gf__conn *c, const char *p, size_t n) {
-  if (c->out.len == 0 && c->in_flight == 0 && c->tcp) {
-    uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
-    int w = uv_try_write((uv_stream_t *)c->tcp, &b, 1);
-    if (w > 0) {
-      p += w;
-      n -= (size_t)w;
-    }
-  }
-  return n ? gf__buf_append(&c->out, p, n) : 0;
+  return c->tls ? gf__tls_write(c->tls, p, n) : gf__wire_send(&c->wire, p, n);
 }
 
 static int pump(gf__conn *c) {
-  while (c->wn && c->in_flight < GF__WRITE_HIGH) {
+  while (c->wn && c->wire.in_flight < GF__WRITE_HIGH) {
     size_t k = c->wn < GF__WRITE_STEP ? c->wn : GF__WRITE_STEP;
     int rc = send_plain(c, c->wp, k);
     c->wp += k;
     c->wn -= k;
-    if (!rc)
-      rc = flush(c, 0);
     if (rc)
       return rc;
   }
@@ -913,8 +854,7 @@ static int pump(gf__conn *c) {
 int gf__conn_write(gf__conn *c, const char *p, size_t n) {
   if (c->state != ST_OPEN || c->closing || c->wn)
     return GF_EINVAL;
-  int rc = send_plain(c, p, n);
-  return rc ? rc : flush(c, 0);
+  return send_plain(c, p, n);
 }
 
 int gf__conn_write_ref(gf__conn *c, const char *p, size_t n) {
@@ -926,7 +866,7 @@ int gf__conn_write_ref(gf__conn *c, const char *p, size_t n) {
 }
 
 int gf__conn_sending(const gf__conn *c) {
-  return c->wn > 0 || c->out.len > 0 || c->in_flight > 0;
+  return c->wn > 0 || c->wire.in_flight > 0;
 }
 
-size_t gf__conn_buffered(const gf__conn *c) { return c->out.len + c->in_flight; }
+size_t gf__conn_buffered(const gf__conn *c) { return c->wire.in_flight; }

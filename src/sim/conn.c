@@ -31,6 +31,7 @@
 
 #include "gemflow.h"
 #include "http/http.h"
+#include "conn/wire.h"
 #include "sim/accept.h"
 #include "sim/chunker.h"
 #include "sim/server_int.h"
@@ -82,8 +83,8 @@ struct gf__sim_conn {
   gf__phase phase;
   gf__tls *tls;
   gf__http_req *http;
-  gf__buf wire; /* ciphertext gathered for one uv_write */
-  size_t inflight;
+  gf__buf cipher; /* ciphertext gathered for one write */
+  gf__wire out;   /* to the socket (conn/wire.h) */
   int reading, rx_dead;
   gf__sim_rxs rx;
   gf__sim_job *job;           /* being answered */
@@ -99,13 +100,6 @@ struct gf__sim_conn {
   gf__buf piece;
 };
 
-typedef struct gf__sim_wreq {
-  uv_write_t req;
-  gf__sim_conn *c;
-  char *data;
-  size_t len;
-} gf__sim_wreq;
-
 static const gf__http_req_cbs gf__sim_http_cbs;
 static const gf__tls_cbs gf__sim_tls_cbs;
 
@@ -116,6 +110,7 @@ static void timer_cb(uv_timer_t *t);
 static void image_ready(gf__sim_waiter *w, gf__sim_img *img);
 static int sink(void *ud, gf__buf *batch);
 static int submit(gf__sim_conn *c, gf__buf *b);
+static void written(void *ud, int status);
 static void abort_conn(gf__sim_conn *c);
 static void kick(gf__sim_conn *c);
 static void pump(gf__sim_conn *c);
@@ -127,7 +122,7 @@ void gf__sim_conn_accept(gf__sim *s, uv_stream_t *server) {
   if (!c)
     return;
   c->sim = s;
-  gf__buf_init(&c->wire, 0);
+  gf__buf_init(&c->cipher, 0);
   gf__buf_init(&c->piece, 0);
   gf__buf_init(&c->rx.target, 8192);
   gf__buf_init(&c->rx.key, 1024);
@@ -138,6 +133,8 @@ void gf__sim_conn_accept(gf__sim *s, uv_stream_t *server) {
   uv_tcp_init(s->loop, &c->tcp);
   uv_timer_init(s->loop, &c->timer);
   c->tcp.data = c->timer.data = c;
+  gf__wire_init(&c->out, written, c);
+  gf__wire_attach(&c->out, (uv_stream_t *)&c->tcp);
   c->nhandles = 2;
   gf__queue_insert_tail(&s->conns, &c->node);
   if (uv_accept(server, (uv_stream_t *)&c->tcp)) {
@@ -215,7 +212,7 @@ static void free_conn(gf__sim_conn *c) {
   while ((j = dequeue(c)))
     gf__sim_job_free(j);
   gf__sim_chunker_free(&c->ch);
-  gf__buf_free(&c->wire);
+  gf__buf_free(&c->cipher);
   gf__buf_free(&c->piece);
   free(c);
   gf__sim_server_maybe_free(s);
@@ -245,7 +242,7 @@ static void shutdown_cb(uv_shutdown_t *req, int status) {
 static void shut_down(gf__sim_conn *c, int tls_close) {
   if (tls_close && c->tls && gf__tls_handshake_done(c->tls) &&
       !gf__tls_close(c->tls))
-    submit(c, &c->wire);
+    submit(c, &c->cipher);
   c->phase = PH_LINGER;
   c->shut.data = c;
   if (uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, shutdown_cb)) {
@@ -328,27 +325,22 @@ static void timer_cb(uv_timer_t *t) {
 
 /* ---- writing ---- */
 
-static void write_cb(uv_write_t *req, int status) {
-  gf__sim_wreq *w = req->data;
-  gf__sim_conn *c = w->c;
-  c->inflight -= w->len;
-  free(w->data);
-  free(w);
+static void written(void *ud, int status) {
+  gf__sim_conn *c = ud;
   if (status) {
     abort_conn(c);
     return;
   }
   if (c->phase != PH_OPEN)
     return;
-  if (c->tx == TX_RUN && c->inflight < GF_SIM_LOW_WATER)
+  if (c->tx == TX_RUN && c->out.in_flight < GF_SIM_LOW_WATER)
     pump(c);
-  else if (c->tx == TX_DRAIN && c->inflight == 0)
+  else if (c->tx == TX_DRAIN && c->out.in_flight == 0)
     drained(c);
 }
 
-/* Sends b (left empty): straight to the kernel when nothing is queued and
- * it takes it all, which keeps b's memory for the next batch; what the
- * kernel does not take goes to a uv_write of its own. */
+/* Sends b (left empty), its memory kept for the next batch when the kernel
+ * takes it all (wire.h). */
 static int submit(gf__sim_conn *c, gf__buf *b) {
   if (!b->len)
     return 0;
@@ -356,47 +348,7 @@ static int submit(gf__sim_conn *c, gf__buf *b) {
     gf__buf_reset(b);
     return GF_ECONNECT;
   }
-  size_t off = 0;
-  if (c->inflight == 0) {
-    uv_buf_t ub = uv_buf_init(b->data, (unsigned)b->len);
-    int r = uv_try_write((uv_stream_t *)&c->tcp, &ub, 1);
-    if (r > 0)
-      off = (size_t)r;
-    else if (r != UV_EAGAIN && r != UV_ENOSYS) {
-      gf__buf_reset(b);
-      return GF_ECONNECT;
-    }
-  }
-  if (off == b->len) {
-    gf__buf_reset(b);
-    return 0;
-  }
-  gf__sim_wreq *w = malloc(sizeof *w);
-  if (!w)
-    return GF_ENOMEM;
-  w->c = c;
-  if (off == 0) {
-    w->data = gf__buf_steal(b, &w->len);
-  } else {
-    w->len = b->len - off;
-    w->data = malloc(w->len);
-    if (w->data)
-      memcpy(w->data, b->data + off, w->len);
-    gf__buf_reset(b);
-  }
-  if (!w->data) {
-    free(w);
-    return GF_ENOMEM;
-  }
-  w->req.data = w;
-  uv_buf_t ub = uv_buf_init(w->data, (unsigned)w->len);
-  if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &ub, 1, write_cb)) {
-    free(w->data);
-    free(w);
-    return GF_ECONNECT;
-  }
-  c->inflight += w->len;
-  return 0;
+  return gf__wire_send_buf(&c->out, b, 0) ? GF_ECONNECT : 0;
 }
 
 /* The chunker's batches: encrypted, or as they are in plain mode. */
@@ -410,12 +362,12 @@ static int sink(void *ud, gf__buf *batch) {
     rc = gf__tls_write(c->tls, batch->data + off,
                        batch->len - off < rec ? batch->len - off : rec);
   gf__buf_reset(batch);
-  return rc ? rc : submit(c, &c->wire);
+  return rc ? rc : submit(c, &c->cipher);
 }
 
 static int on_cipher(void *ud, const char *p, size_t n) {
   gf__sim_conn *c = ud;
-  return gf__buf_append(&c->wire, p, n);
+  return gf__buf_append(&c->cipher, p, n);
 }
 
 /* ---- the response ---- */
@@ -424,7 +376,7 @@ static void finish(gf__sim_conn *c, int kind) {
   log_job(c, 0);
   c->end_kind = kind;
   c->tx = TX_DRAIN;
-  if (c->inflight == 0)
+  if (c->out.in_flight == 0)
     drained(c);
 }
 
@@ -562,7 +514,7 @@ static int step(gf__sim_conn *c, int r, unsigned ms, int slot) {
 static void pump(gf__sim_conn *c) {
   size_t budget = GF_SIM_PUMP_BUDGET;
   while (c->phase == PH_OPEN && c->tx == TX_RUN &&
-         c->inflight < GF_SIM_HIGH_WATER) {
+         c->out.in_flight < GF_SIM_HIGH_WATER) {
     if (budget < GF_SIM_PIECE) {
       /* the kernel takes all we give: let other connections have a turn */
       uv_timer_start(&c->timer, timer_cb, 0, 0);
@@ -622,7 +574,7 @@ static void read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *buf) {
   int rc = 0;
   if (c->tls) {
     rc = gf__tls_feed(c->tls, buf->base, (size_t)n);
-    if (submit(c, &c->wire))
+    if (submit(c, &c->cipher))
       rc = GF_ECONNECT;
     if (!rc && gf__tls_closed(c->tls)) {
       peer_done(c);

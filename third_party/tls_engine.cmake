@@ -3,7 +3,9 @@
 #
 # Sets, for the top-level CMakeLists.txt:
 #   GF_TLS_SOURCES_DIR  the engine's sources, relative to the source dir:
-#                       src/tls or src/tls/openssl (its *.c, srv_*.c apart)
+#                       src/tls/mbedtls or src/tls/openssl (its *.c, srv_*.c
+#                       apart); the tls layer adds src/tls/*.c, what the
+#                       engines share (GF_TLS_SHARED_DIR)
 #   GF_TLS_LIBS         what the tls layer links: MbedTLS::mbedtls, or
 #                       OpenSSL::SSL OpenSSL::Crypto
 #   GF_TLS_DEFINITIONS  compile definition naming the engine
@@ -19,12 +21,13 @@
 #                       that makes them cross-library checks). With
 #                       GF_TLS=openssl, MbedTLS::mbedtls exists only when
 #                       Mbed TLS was found.
+set(GF_TLS_SHARED_DIR src/tls)
 set(GF_TLS "mbedtls" CACHE STRING "TLS engine: mbedtls or openssl")
 set_property(CACHE GF_TLS PROPERTY STRINGS mbedtls openssl)
 
 if(GF_TLS STREQUAL "mbedtls")
   find_package(MbedTLS 2.28 REQUIRED)
-  set(GF_TLS_SOURCES_DIR src/tls)
+  set(GF_TLS_SOURCES_DIR src/tls/mbedtls)
   set(GF_TLS_LIBS MbedTLS::mbedtls)
   set(GF_TLS_DEFINITIONS GF_TLS_MBEDTLS=1)
   set(GF_TLS_PC_REQUIRES "")

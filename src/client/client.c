@@ -164,6 +164,8 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
     rc = GF_ENOMEM;
   if (!rc && c->url.tls)
     rc = gf__tls_config_client(&c->tls, o.ca_file, NULL);
+  if (!rc && c->url.tls)
+    rc = gf__tls_config_set_aead(c->tls, o.aead);
   if (rc) {
     client_free_now(c);
     return rc;

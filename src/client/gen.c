@@ -342,6 +342,7 @@ static void on_connected(void *ud);
 static int on_data(void *ud, const char *p, size_t n);
 static void on_end(void *ud, int err, const char *msg);
 static void on_closed(void *ud);
+static void on_session(void *ud);
 static void redial(gf_gen *g, int err, const char *msg);
 static void retry_wait(gf_gen *g);
 static void xch_trace(void *ud, const char *fmt, va_list ap);
@@ -381,7 +382,7 @@ void gf__client_dial_next(gf_client *c) {
 }
 
 static const gf__conn_cbs conn_cbs = {on_connected, on_data, on_end,
-                                      on_closed};
+                                      on_closed, on_session};
 
 /* A kept connection carries this attempt's request at once. */
 static int attempt_reuse(gf_gen *g, gf__conn *conn) {
@@ -473,7 +474,11 @@ static void trace_request(gf_gen *g, const gf__http_header *h, size_t nh) {
 static void on_connected(void *ud) {
   gf_gen *g = ud;
   gf_client *c = g->client;
-  gf__client_dial_done(c, g);
+  /* a TLS 1.3 ticket comes after the handshake: the place is held until
+   * it is read (on_session) or the answer begins, so that the dials
+   * waiting for it resume the session instead of making their own */
+  if (!gf__conn_session_pending(g->conn))
+    gf__client_dial_done(c, g);
   g->timings.connected = gen_ms(g);
   const char *suite = gf__conn_tls_suite(g->conn);
   g->tls_resumed = !g->reused && gf__conn_tls_resumed(g->conn);
@@ -509,10 +514,17 @@ static void on_connected(void *ud) {
   trace_request(g, h, nh);
 }
 
+static void on_session(void *ud) {
+  gf_gen *g = ud;
+  gf__client_dial_done(g->client, g);
+}
+
 static int on_data(void *ud, const char *p, size_t n) {
   gf_gen *g = ud;
   if (g->timings.first_byte < 0)
     g->timings.first_byte = gen_ms(g);
+  if (g->dial == GF__DIAL_HELD) /* no ticket came before the answer */
+    gf__client_dial_done(g->client, g);
   if (g->phase != GF__PH_ATTEMPT)
     return 1;
   if (gf__xch_feed(g->xch, p, n) == 0)

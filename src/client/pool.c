@@ -87,7 +87,7 @@ static void idle_closed(void *ud) {
 static void none_connected(void *ud) {}
 
 static const gf__conn_cbs idle_cbs = {none_connected, idle_data, idle_end,
-                                      idle_closed};
+                                      idle_closed, NULL};
 
 /* ---- a connection closed with the client as its owner ------------------- */
 
@@ -96,4 +96,4 @@ static void orphan_end(void *ud, int err, const char *msg) {}
 static void orphan_closed(void *ud) { gf__client_conn_gone(ud); }
 
 static const gf__conn_cbs orphan_cbs = {none_connected, orphan_data,
-                                        orphan_end, orphan_closed};
+                                        orphan_end, orphan_closed, NULL};

@@ -70,6 +70,7 @@ struct gf__conn {
   int pending;  /* handles and requests still to call back */
   int stopped;  /* on_data asked to stop */
   int paused;   /* the owner's back-pressure (gf__conn_pause) */
+  int awaiting_session; /* on_session is due (TLS 1.3 ticket) */
   uint64_t paused_at; /* loop time the pause began, once open */
   gf__resolve *res; /* the running lookup, if any */
   struct sockaddr_storage *addrs; /* in the order they are tried */
@@ -201,6 +202,11 @@ void gf__conn_rebind(gf__conn *c, const gf__conn_cbs *cbs, void *ud,
 
 int gf__conn_tls_resumed(const gf__conn *c) {
   return c->tls && gf__tls_resumed(c->tls);
+}
+
+int gf__conn_session_pending(const gf__conn *c) {
+  return c->tls && gf__tls_handshake_done(c->tls) &&
+         !gf__tls_session_kept(c->tls);
 }
 
 /* ---- teardown ----------------------------------------------------------- */
@@ -689,6 +695,7 @@ static void tls_handshake(void *ud, int status) {
     return;
   }
   open_reading(c);
+  c->awaiting_session = gf__conn_session_pending(c);
   c->cbs.on_connected(c->ud);
 }
 
@@ -799,6 +806,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   int rc = gf__tls_feed(c->tls, buf->base, (size_t)nread);
+  if (!rc && c->awaiting_session && !gf__conn_session_pending(c) &&
+      !c->closing) {
+    c->awaiting_session = 0;
+    if (c->cbs.on_session)
+      c->cbs.on_session(c->ud);
+  }
   if (c->stopped || c->closing) {
     if (c->tcp)
       uv_read_stop(s);

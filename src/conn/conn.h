@@ -42,6 +42,10 @@ typedef struct gf__conn_cbs {
    * msg: a printable explanation, or NULL. */
   void (*on_end)(void *ud, int err, const char *msg);
   void (*on_closed)(void *ud);
+  /* After on_connected, when gf__conn_session_pending was 1: the server's
+   * TLS 1.3 ticket was read, the next connection to the host can resume.
+   * May be NULL. */
+  void (*on_session)(void *ud);
 } gf__conn_cbs;
 
 typedef struct gf__conn_opts {
@@ -69,6 +73,10 @@ int gf__conn_open(gf__conn **out, const gf__conn_opts *o,
  * Only after on_connected, and not while a gf__conn_write_ref is still
  * being sent (GF_EINVAL). */
 int gf__conn_write(gf__conn *c, const char *p, size_t n);
+/* 1 when the TLS handshake has ended but left no session to resume yet
+ * (TLS 1.3: the server's tickets come after it, also after a resumed
+ * handshake, whose ticket was used up; on_session tells). */
+int gf__conn_session_pending(const gf__conn *c);
 /* Sends p[0..n) by reference: encrypted and written a piece at a time as
  * the socket drains, never copied whole. p must stay valid and unchanged
  * until the conn is closed or gf__conn_sending() is 0. One at a time. */

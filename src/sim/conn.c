@@ -94,6 +94,7 @@ struct gf__sim_conn {
   gf__tx tx;
   int end_kind; /* GF_SIM_END, GF_SIM_RESET, GF_SIM_EOF, GF_SIM_CLOSE */
   int reset_polls;
+  int reset_sent; /* the last poll found the kernel's queue empty */
   gf__sim_chunker ch;
   size_t record; /* plaintext bytes per TLS record; 0: as large as can be */
   gf__sim_waiter waiter;
@@ -281,6 +282,7 @@ static void drained(gf__sim_conn *c) {
     /* a reset discards what the kernel has not sent yet: let it go first */
     c->phase = PH_RESET;
     c->reset_polls = 0;
+    c->reset_sent = 0;
     uv_timer_start(&c->timer, timer_cb, 0, 0);
     return;
   case GF_SIM_EOF:
@@ -313,10 +315,16 @@ static void timer_cb(uv_timer_t *t) {
   if (c->phase == PH_LINGER) {
     close_handles(c);
   } else if (c->phase == PH_RESET) {
-    if (outq(c) > 0 && ++c->reset_polls < GF_SIM_RESET_POLLS)
+    /* sent and acknowledged is not yet read: one more poll lets the peer
+     * take the data before the RST, which would otherwise arrive in the
+     * same read and hide it (as a TLS 1.3 peer's prompt ACK allows) */
+    int sent = outq(c) == 0;
+    if ((!sent || !c->reset_sent) && ++c->reset_polls < GF_SIM_RESET_POLLS) {
+      c->reset_sent = sent;
       uv_timer_start(&c->timer, timer_cb, GF_SIM_RESET_POLL_MS, 0);
-    else
+    } else {
       reset_now(c);
+    }
   } else if (c->tx == TX_PAUSE || c->tx == TX_RUN) {
     c->tx = TX_RUN;
     pump(c);

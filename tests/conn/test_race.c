@@ -220,7 +220,8 @@ static void run(const run_opts *o, rec *r) {
                       .read_buf_len = sizeof read_buf,
                       .pins = &pins,
                       .proxy = o->proxy ? &px : NULL};
-  static const gf__conn_cbs cbs = {on_connected, on_data, on_end, on_closed};
+  static const gf__conn_cbs cbs = {on_connected, on_data, on_end, on_closed,
+                                   NULL};
   uv_update_time(&loop);
   r->t0 = uv_now(&loop);
   uv_timer_init(&loop, &r->closer);

@@ -128,7 +128,8 @@ static void on_end(void *ud, int err, const char *msg) {
 
 static void on_closed(void *ud) { ((run *)ud)->closed = 1; }
 
-static const gf__conn_cbs cbs = {on_connected, on_data, on_end, on_closed};
+static const gf__conn_cbs cbs = {on_connected, on_data, on_end, on_closed,
+                                 NULL};
 
 static void noop_close(uv_handle_t *h) {}
 

@@ -8,14 +8,20 @@
  * duplocale) pass through here too. Each forwards to glibc's allocator
  * (__libc_malloc, ...), counts live blocks, and, while armed (from just
  * before gf_generate until on_done), fails the Nth allocation with ENOMEM.
+ * With the OpenSSL engine, OpenSSL's allocations come through the same
+ * counter by CRYPTO_set_mem_functions (found with dlsym, so this file
+ * builds for either engine), which also names the OpenSSL source file
+ * that asked: libssl's and libcrypto's can be told apart.
  *
  * Which N: test_count counts the allocations of one unfailing generation
- * (about 24000, over 95% of them mbedTLS bignums in the handshake).
+ * (about 24000 with mbedTLS, over 95% of them bignums in the handshake;
+ * about 2400 with OpenSSL).
  *   test_inject_all: every allocation counts; every N up to AF_EVERY
  *     (300), then AF_SPACED (60) evenly spaced up to the total.
- *   test_inject_own: libmbedcrypto's allocations are neither counted nor
- *     failed, leaving the library's own and those of libuv, libmbedtls,
- *     libmbedx509, json-c and libc on its behalf (about 130): every N.
+ *   test_inject_own: the crypto library's allocations (libmbedcrypto's, or
+ *     OpenSSL's libcrypto's) are neither counted nor failed, leaving the
+ *     library's own and those of libuv, the TLS library proper (libmbedtls
+ *     and libmbedx509, or libssl), json-c and libc on its behalf: every N.
  * Not failed in either: allocations inside json-c's json_tokener_parse_ex
  * (see af_quiet: json-c 0.16's tokener crashes or drops keys).
  * Each N runs in its own forked child, so that a crash, an abort on a
@@ -95,12 +101,14 @@ static atomic_int af_armed;    /* counting and failing */
 static atomic_long af_seen;    /* allocations counted since armed */
 static atomic_long af_fail_at; /* the counted one to fail, 1-based; 0: none */
 static atomic_long af_failed;  /* failures injected since armed */
-/* When set, allocations called from this code range (libmbedcrypto's:
- * its bignums make over 95% of a generation's allocations, in a number
- * that changes with the random numbers of the handshake) are neither
- * counted nor failed. */
+/* When set, allocations of the crypto library are neither counted nor
+ * failed: those called from this code range (libmbedcrypto's: its bignums
+ * make over 95% of a generation's allocations, in a number that changes
+ * with the random numbers of the handshake; or libcrypto's), and
+ * OpenSSL's from a file outside ssl/. */
 static atomic_int af_skip_on;
 static uintptr_t af_skip_lo, af_skip_hi;
+static const char *af_crypto_lib; /* its name, NULL when none was found */
 /* Inside json-c's json_tokener_parse_ex nothing is counted or failed:
  * json-c 0.16's tokener does not survive it (the object key's strdup is
  * not checked: NULL goes to json_object_object_add, strlen(NULL) crashes;
@@ -120,12 +128,16 @@ __attribute__((noinline)) static void af_injected(void) {
   __asm__ volatile("");
 }
 
-/* 1 when this allocation, called from ra, is the one to fail. */
-static int af_fail_now(void *ra) {
+static int af_in_crypto(void *ra) {
+  return (uintptr_t)ra >= af_skip_lo && (uintptr_t)ra < af_skip_hi;
+}
+
+/* 1 when this allocation is the one to fail; in_crypto: the crypto
+ * library asked for it. */
+static int af_fail_now(int in_crypto) {
   if (!atomic_load_explicit(&af_armed, memory_order_relaxed) || af_quiet)
     return 0;
-  if (atomic_load_explicit(&af_skip_on, memory_order_relaxed) &&
-      (uintptr_t)ra >= af_skip_lo && (uintptr_t)ra < af_skip_hi)
+  if (atomic_load_explicit(&af_skip_on, memory_order_relaxed) && in_crypto)
     return 0;
   long n = atomic_fetch_add(&af_seen, 1) + 1;
   if (n != atomic_load(&af_fail_at))
@@ -141,20 +153,29 @@ static int af_fail_now(void *ra) {
 #define AF_TRACK_MAX 8192
 static struct {
   void *p, *ra;
+  const char *file; /* OpenSSL's allocations: its source file and line */
+  int line;
 } af_track[AF_TRACK_MAX];
 static atomic_int af_tracking;
 static atomic_flag af_track_lock = ATOMIC_FLAG_INIT;
 
-static void af_track_set(void *old, void *p, void *ra) {
+static void af_track_at(void *old, void *p, void *ra, const char *file,
+                        int line) {
   while (atomic_flag_test_and_set(&af_track_lock))
     ;
   for (int i = 0; i < AF_TRACK_MAX; i++)
     if (af_track[i].p == old) {
       af_track[i].p = p;
       af_track[i].ra = ra;
+      af_track[i].file = file;
+      af_track[i].line = line;
       break;
     }
   atomic_flag_clear(&af_track_lock);
+}
+
+static void af_track_set(void *old, void *p, void *ra) {
+  af_track_at(old, p, ra, NULL, 0);
 }
 
 static void *af_counted(void *p, void *ra) {
@@ -169,18 +190,31 @@ static void *af_counted(void *p, void *ra) {
 #define AF_CALLER __builtin_return_address(0)
 
 static void *af_malloc(size_t n, void *ra) {
-  return af_fail_now(ra) ? NULL : af_counted(__libc_malloc(n), ra);
+  return af_fail_now(af_in_crypto(ra)) ? NULL
+                                       : af_counted(__libc_malloc(n), ra);
 }
 
 static void *af_memalign(size_t align, size_t n, void *ra) {
-  return af_fail_now(ra) ? NULL : af_counted(__libc_memalign(align, n), ra);
+  return af_fail_now(af_in_crypto(ra))
+             ? NULL
+             : af_counted(__libc_memalign(align, n), ra);
+}
+
+static void *af_realloc(void *p, size_t n, int in_crypto, void *ra) {
+  if (af_fail_now(in_crypto))
+    return NULL; /* p stays allocated, as on a real failure */
+  void *q = __libc_realloc(p, n);
+  if (q && atomic_load_explicit(&af_tracking, memory_order_relaxed))
+    af_track_set(p, q, ra);
+  return q;
 }
 
 void *malloc(size_t n) { return af_malloc(n, AF_CALLER); }
 
 void *calloc(size_t n, size_t size) {
   void *ra = AF_CALLER;
-  return af_fail_now(ra) ? NULL : af_counted(__libc_calloc(n, size), ra);
+  return af_fail_now(af_in_crypto(ra)) ? NULL
+                                       : af_counted(__libc_calloc(n, size), ra);
 }
 
 void free(void *p) {
@@ -199,13 +233,7 @@ void *realloc(void *p, size_t n) {
     free(p);
     return NULL;
   }
-  void *ra = AF_CALLER;
-  if (af_fail_now(ra))
-    return NULL; /* p stays allocated, as on a real failure */
-  void *q = __libc_realloc(p, n);
-  if (q && atomic_load_explicit(&af_tracking, memory_order_relaxed))
-    af_track_set(p, q, ra);
-  return q;
+  return af_realloc(p, n, af_in_crypto(AF_CALLER), AF_CALLER);
 }
 
 void *memalign(size_t align, size_t n) {
@@ -239,6 +267,79 @@ void *pvalloc(size_t n) {
     return NULL;
   }
   return af_memalign(page, (n + page - 1) / page * page, AF_CALLER);
+}
+
+/* OpenSSL's allocator, installed with CRYPTO_set_mem_functions before
+ * OpenSSL allocates anything: a file outside ssl/ is libcrypto's. */
+static int af_ossl_crypto(const char *file) {
+  return !file || (strncmp(file, "ssl/", 4) != 0 && !strstr(file, "/ssl/"));
+}
+
+static void *af_ossl_counted(void *p, const char *file, int line) {
+  if (p) {
+    atomic_fetch_add_explicit(&af_live, 1, memory_order_relaxed);
+    if (atomic_load_explicit(&af_tracking, memory_order_relaxed))
+      af_track_at(NULL, p, NULL, file, line);
+  }
+  return p;
+}
+
+static void *af_ossl_malloc(size_t n, const char *file, int line) {
+  return af_fail_now(af_ossl_crypto(file))
+             ? NULL
+             : af_ossl_counted(__libc_malloc(n), file, line);
+}
+
+static void af_ossl_free(void *p, const char *file, int line) { free(p); }
+
+/* CRYPTO_realloc hands NULL and 0 through as they came. */
+static void *af_ossl_realloc(void *p, size_t n, const char *file, int line) {
+  if (!p)
+    return af_ossl_malloc(n, file, line);
+  if (n == 0) {
+    free(p);
+    return NULL;
+  }
+  if (af_fail_now(af_ossl_crypto(file)))
+    return NULL;
+  void *q = __libc_realloc(p, n);
+  if (q && atomic_load_explicit(&af_tracking, memory_order_relaxed))
+    af_track_at(p, q, NULL, file, line);
+  return q;
+}
+
+typedef int (*af_set_mem_fn)(void *(*)(size_t, const char *, int),
+                             void *(*)(void *, size_t, const char *, int),
+                             void (*)(void *, const char *, int));
+/* OPENSSL_thread_stop, when OpenSSL is loaded: see af_thread_reset. */
+static void (*af_ossl_thread_stop)(void);
+
+/* 1 when OpenSSL is in the process and now allocates through us. */
+static int af_hook_openssl(void) {
+  af_set_mem_fn set =
+      (af_set_mem_fn)dlsym(RTLD_DEFAULT, "CRYPTO_set_mem_functions");
+  if (!set)
+    return 0;
+  af_ossl_thread_stop =
+      (void (*)(void))dlsym(RTLD_DEFAULT, "OPENSSL_thread_stop");
+  if (!af_ossl_thread_stop ||
+      !set(af_ossl_malloc, af_ossl_realloc, af_ossl_free)) {
+    fprintf(stderr, "OpenSSL allocated before main: cannot count it\n");
+    exit(2);
+  }
+  return 1;
+}
+
+/* OpenSSL keeps state per thread, made on first use and kept until the
+ * thread ends: its random generators, and its error queue, whose entries
+ * keep their text buffers (ERR_add_error_data's) for the next error even
+ * once emptied, up to 16. A run that failed inside OpenSSL thus ends with
+ * blocks no engine call can free, bounded and reused, not a leak. Each run
+ * starts and ends with that state released, so what it makes is counted
+ * (and failed) in the run, and anything else left is a leak. */
+static void af_thread_reset(void) {
+  if (af_ossl_thread_stop)
+    af_ossl_thread_stop();
 }
 
 typedef json_object *(*af_parse_fn)(json_tokener *tok, const char *p, int n);
@@ -276,7 +377,10 @@ static void af_track_report(void) {
     if (!af_track[i].p)
       continue;
     Dl_info di;
-    if (dladdr(af_track[i].ra, &di) && di.dli_fname)
+    if (af_track[i].file)
+      fprintf(stderr, "  left: %p from OpenSSL's %s:%d\n", af_track[i].p,
+              af_track[i].file, af_track[i].line);
+    else if (dladdr(af_track[i].ra, &di) && di.dli_fname)
       fprintf(stderr, "  left: %p from %s+%#lx (%s)\n", af_track[i].p,
               di.dli_fname,
               (unsigned long)((uintptr_t)af_track[i].ra -
@@ -384,6 +488,7 @@ static void run_one(long fail_at, int skip_crypto, af_result *out) {
     memset(af_track, 0, sizeof af_track);
     atomic_store(&af_tracking, 1);
   }
+  af_thread_reset();
   long live0 = atomic_load(&af_live);
   uint64_t t0 = uv_hrtime();
 
@@ -440,6 +545,7 @@ static void run_one(long fail_at, int skip_crypto, af_result *out) {
   uv_close((uv_handle_t *)&deadline, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
   int closed = uv_loop_close(&loop);
+  af_thread_reset();
   out->leaked = atomic_load(&af_live) - live0;
   if (trace) {
     atomic_store(&af_tracking, 0);
@@ -528,15 +634,18 @@ static void warm_resolver(void) {
 /* ---- tests -------------------------------------------------------------- */
 
 /* Allocations of one unfailing generation: all of them, and those not
- * made by libmbedcrypto. */
+ * made by the crypto library. */
 static long total_all, total_own;
 
 static void test_count(void) {
   af_result r;
-  warming = 1; /* the first: one-time set-up in libc and libuv */
+  /* The thread pool's thread first, then a run that makes everything else
+   * once (libc's and libuv's set-up, the stack glibc keeps of a thread a
+   * run starts and joins, with its TLS vector): later runs reuse them. */
+  warm_resolver();
+  warming = 1;
   run_one(0, 0, &r);
   warming = 0;
-  warm_resolver();
   CHECK_INT(r.status, GF_OK);
   run_one(0, 0, &r);
   CHECK_INT(r.gen_rc, 0);
@@ -545,11 +654,11 @@ static void test_count(void) {
   CHECK(r.seen > 0);
   total_all = r.seen;
   printf("  one generation: %ld allocations, %.1f ms\n", total_all, r.ms);
-  if (af_skip_hi) {
+  if (af_crypto_lib) {
     run_one(0, 1, &r);
     CHECK_INT(r.status, GF_OK);
     total_own = r.seen;
-    printf("  %ld of them not by libmbedcrypto\n", total_own);
+    printf("  %ld of them not by %s\n", total_own, af_crypto_lib);
   }
 }
 
@@ -607,9 +716,10 @@ static void sweep(const char *what, long t, int skip_crypto, int every) {
       long n = strtol(p, &end, 10);
       af_result r;
       run_one(n, skip_crypto, &r);
-      printf("  N=%ld: gf_generate %s, on_done %s, %ld allocations seen, "
-             "%ld injected, leaked %ld\n", n, gf_err_name(r.gen_rc),
-             gf_err_name(r.status), r.seen, r.failed, r.leaked);
+      printf("  N=%ld: gf_generate %s, on_done %s (%s), %ld allocations "
+             "seen, %ld injected, leaked %ld\n",
+             n, gf_err_name(r.gen_rc), gf_err_name(r.status), rec.message,
+             r.seen, r.failed, r.leaked);
       if (end == p)
         break;
     }
@@ -667,14 +777,16 @@ static void test_inject_all(void) {
   sweep("all allocations", total_all, 0, AF_EVERY);
 }
 
-/* Without libmbedcrypto's: each of the library's own allocations and
- * those of libuv, json-c, libmbedtls/x509 and libc on its behalf. */
+/* Without the crypto library's: each of the library's own allocations and
+ * those of libuv, json-c, the TLS library proper and libc on its behalf. */
 static void test_inject_own(void) {
-  if (!af_skip_hi) {
-    printf("  skipped: libmbedcrypto not found among the loaded objects\n");
+  if (!af_crypto_lib) {
+    printf("  skipped: no crypto library found among the loaded objects\n");
     return;
   }
-  sweep("not by libmbedcrypto", total_own, 1, AF_OWN_EVERY);
+  char what[64];
+  snprintf(what, sizeof what, "not by %s", af_crypto_lib);
+  sweep(what, total_own, 1, AF_OWN_EVERY);
 }
 
 int main(int argc, char **argv) {
@@ -683,6 +795,7 @@ int main(int argc, char **argv) {
     printf("skipped under valgrind\n");
     return 0;
   }
+  int ossl = af_hook_openssl(); /* first: before OpenSSL allocates */
   unsetenv("SSL_CERT_FILE");
   /* one worker thread: whatever glibc keeps per thread is made on the
    * thread that the runs use (warm_resolver) */
@@ -695,7 +808,10 @@ int main(int argc, char **argv) {
   it_sim_render(AF_PROMPT, "1:1", "1K", want_sha, &want_bytes);
   snprintf(out_dir, sizeof out_dir, "%s/alloc", it_tmpdir());
   mkdir(out_dir, 0700);
-  dl_iterate_phdr(find_text, "libmbedcrypto");
+  if (dl_iterate_phdr(find_text, "libmbedcrypto"))
+    af_crypto_lib = "libmbedcrypto";
+  else if (ossl && dl_iterate_phdr(find_text, "libcrypto.so"))
+    af_crypto_lib = "OpenSSL's libcrypto";
   af_real_parse = (af_parse_fn)dlsym(RTLD_NEXT, "json_tokener_parse_ex");
   if (!af_real_parse) {
     fprintf(stderr, "json_tokener_parse_ex not found\n");

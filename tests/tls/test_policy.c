@@ -16,6 +16,7 @@
 #include <mbedtls/ssl.h>
 
 #include "common/buf.h"
+#include "expect.h"
 #include "gemflow.h"
 #include "test.h"
 #include "tls/tls.h"
@@ -99,7 +100,8 @@ static int parse_hello(const unsigned char *p, size_t n, hello *h) {
   return q == end ? 0 : -1;
 }
 
-static void client_hello(const char *host, hello *h) {
+/* aead: the client's GF_AEAD_* (-1: left as made) */
+static void client_hello_aead(const char *host, int aead, hello *h) {
   gf__tls_config *cfg = NULL;
   gf__tls *t = NULL;
   gf__buf out;
@@ -107,6 +109,8 @@ static void client_hello(const char *host, hello *h) {
   setup();
   gf__buf_init(&out, 0);
   CHECK_INT(gf__tls_config_client(&cfg, g_ca, NULL), 0);
+  if (aead >= 0)
+    CHECK_INT(gf__tls_config_set_aead(cfg, aead), 0);
   CHECK_INT(gf__tls_new(&t, cfg, host, &cbs, &out), 0);
   CHECK_INT(gf__tls_start(t), 0);
   CHECK_INT(parse_hello((const unsigned char *)out.data, out.len, h), 0);
@@ -115,17 +119,61 @@ static void client_hello(const char *host, hello *h) {
   gf__buf_free(&out);
 }
 
+static void client_hello(const char *host, hello *h) {
+  client_hello_aead(host, -1, h);
+}
+
+/* ECDHE only, AEAD only: the TLS 1.3 suites first when the engine speaks
+ * it, each version's in the AEAD order asked for; then the renegotiation
+ * SCSV that RFC 5746 asks for. */
+#define CHACHA13 0x1303
+#define AES13 0x1301, 0x1302
+#define CHACHA12 0xCCA9, 0xCCA8
+#define AES12 0xC02B, 0xC02F, 0xC02C, 0xC030
+#define AES13_FIRST AES13, CHACHA13
+#define CHACHA13_FIRST CHACHA13, AES13
+#define AES12_FIRST AES12, CHACHA12
+#define CHACHA12_FIRST CHACHA12, AES12
+#if defined(GF_TLS_OPENSSL)
+#define SUITES(v13, v12) v13, v12, 0x00FF
+#else
+#define SUITES(v13, v12) v12, 0x00FF
+#endif
+
+static void check_suites(int aead, const uint16_t *want, size_t n) {
+  hello h;
+  client_hello_aead("localhost", aead, &h);
+  CHECK_MEM(h.suites, h.n_suites * 2, want, n * 2);
+}
+
 static void test_client_hello_suites_and_groups(void) {
-  /* ChaCha20 first, ECDHE only, AEAD only; then the renegotiation SCSV
-   * that RFC 5746 asks for. */
-  static const uint16_t want[] = {0xCCA9, 0xCCA8, 0xC02B, 0xC02F,
-                                  0xC02C, 0xC030, 0x00FF};
+  static const uint16_t aes_first[] = {SUITES(AES13_FIRST, AES12_FIRST)};
+  static const uint16_t chacha_first[] = {
+      SUITES(CHACHA13_FIRST, CHACHA12_FIRST)};
+  int aes = gf__tls_aead_auto(NULL, NULL) == GF_AEAD_AES_GCM;
+  /* a new setting is already in the measured order */
+  if (aes)
+    check_suites(-1, aes_first, sizeof aes_first / 2);
+  else
+    check_suites(-1, chacha_first, sizeof chacha_first / 2);
   /* x25519, secp256r1, secp384r1, secp521r1 */
   static const uint16_t groups[] = {0x001D, 0x0017, 0x0018, 0x0019};
   hello h;
   client_hello("localhost", &h);
-  CHECK_MEM(h.suites, h.n_suites * 2, want, sizeof want);
   CHECK_MEM(h.groups, h.n_groups * 2, groups, sizeof groups);
+}
+
+static void test_client_hello_per_aead(void) {
+  static const uint16_t aes_first[] = {SUITES(AES13_FIRST, AES12_FIRST)};
+  static const uint16_t chacha_first[] = {
+      SUITES(CHACHA13_FIRST, CHACHA12_FIRST)};
+  static const uint16_t aes_only[] = {SUITES(AES13, AES12)};
+  static const uint16_t chacha_only[] = {SUITES(CHACHA13, CHACHA12)};
+  int aes = gf__tls_aead_auto(NULL, NULL) == GF_AEAD_AES_GCM;
+  check_suites(GF_AEAD_AUTO, aes ? aes_first : chacha_first,
+               aes ? sizeof aes_first / 2 : sizeof chacha_first / 2);
+  check_suites(GF_AEAD_AES_GCM, aes_only, sizeof aes_only / 2);
+  check_suites(GF_AEAD_CHACHA20, chacha_only, sizeof chacha_only / 2);
 }
 
 static void test_sni_for_names_only(void) {
@@ -255,17 +303,35 @@ static void raw_vs_server(const int *suites, int max_minor, srv_result *res) {
   g_raw = NULL;
 }
 
-static void test_server_prefers_chacha(void) {
-  static const int aes_first[] = {
+/* Whose order picks the suite. OpenSSL's server takes the client's, as
+ * the service's front ends do; mbedTLS 2.28's walks its own list, which
+ * is in the measured order (see gf__tls_config_set_aead). */
+static void test_server_order(void) {
+  static const int aes256_first[] = {
       MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
       MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
       MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, 0};
-  srv_result res;
-  raw_vs_server(aes_first, 3, &res);
-  CHECK_INT(res.raw_rc, 0);
-  CHECK_INT(res.feed_rc, 0);
-  CHECK_INT(res.hs_status, 1000);
-  CHECK_STR(res.suite, "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256");
+  static const int chacha_first[] = {
+      MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+      MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+      MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0};
+  srv_result a, c;
+  raw_vs_server(aes256_first, 3, &a);
+  raw_vs_server(chacha_first, 3, &c);
+  CHECK_INT(a.raw_rc, 0);
+  CHECK_INT(a.feed_rc, 0);
+  CHECK_INT(a.hs_status, 1000);
+  CHECK_INT(c.feed_rc, 0);
+#if defined(GF_TLS_OPENSSL)
+  CHECK_STR(a.suite, "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384");
+  CHECK_STR(c.suite, "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256");
+#else
+  const char *own = gf__tls_aead_auto(NULL, NULL) == GF_AEAD_AES_GCM
+                        ? "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"
+                        : "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256";
+  CHECK_STR(a.suite, own);
+  CHECK_STR(c.suite, own);
+#endif
 }
 
 static void test_server_takes_aes_gcm(void) {
@@ -302,7 +368,7 @@ static void test_server_refuses_tls11(void) {
 }
 
 TEST_MAIN(TEST(test_client_hello_suites_and_groups),
-          TEST(test_sni_for_names_only), TEST(test_server_prefers_chacha),
-          TEST(test_server_takes_aes_gcm),
+          TEST(test_sni_for_names_only), TEST(test_client_hello_per_aead),
+          TEST(test_server_order), TEST(test_server_takes_aes_gcm),
           TEST(test_server_refuses_other_suites),
           TEST(test_server_refuses_tls11))

@@ -9,9 +9,9 @@
 
 /* Session tickets (RFC 5077) as the service's front ends issue them, so
  * that a client's later connections can resume: stateless (no server-side
- * cache to grow with the number of clients), valid a day. Should TLS 1.3
- * be enabled: one ticket per handshake, a client of ours keeps only the
- * newest anyway. */
+ * cache to grow with the number of clients), valid a day. With TLS 1.3:
+ * one ticket per handshake, sent after it (a client of ours keeps only the
+ * newest anyway). */
 #define GF__TICKET_LIFETIME_S 86400
 
 static int load_own(gf__tls_config *cfg, const char *cert_file,
@@ -34,7 +34,9 @@ int gf__tls_config_server(gf__tls_config **out, const char *cert_file,
   }
   SSL_CTX_set_session_cache_mode(cfg->ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_timeout(cfg->ctx, GF__TICKET_LIFETIME_S);
-  SSL_CTX_set_num_tickets(cfg->ctx, 1);
+  /* two, as OpenSSL and BoringSSL send by default: a client uses each
+   * TLS 1.3 ticket once, and two connections may start before the next */
+  SSL_CTX_set_num_tickets(cfg->ctx, 2);
   *out = cfg;
   return 0;
 }
@@ -78,12 +80,13 @@ static int load_own(gf__tls_config *cfg, const char *cert_file,
   }
   EVP_PKEY *key = read_key(key_file);
   if (!key) {
-    gf__tls_set_msg(errmsg,
-                    "cannot parse the server key file (unencrypted PEM or DER)");
+    gf__tls_set_msg(
+        errmsg, "cannot parse the server key file (unencrypted PEM or DER)");
     return GF_ETLS;
   }
-  int ok = X509_check_private_key(SSL_CTX_get0_certificate(cfg->ctx), key) == 1 &&
-           SSL_CTX_use_PrivateKey(cfg->ctx, key) == 1;
+  int ok =
+      X509_check_private_key(SSL_CTX_get0_certificate(cfg->ctx), key) == 1 &&
+      SSL_CTX_use_PrivateKey(cfg->ctx, key) == 1;
   EVP_PKEY_free(key);
   if (!ok) {
     gf__tls_set_msg(errmsg, "the server key does not match the certificate");

@@ -1,15 +1,13 @@
 /* Test certificates on OpenSSL: an EC P-256 CA and a server certificate
- * signed by it, written as PEM. The simulator and the tests use them;
- * nothing here is on a client's path. */
+ * signed by it, written as PEM (srv_certs.c has what both engines share).
+ * The simulator and the tests use them; nothing here is on a client's
+ * path. */
 #include "tls/tls_testcert.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -19,16 +17,14 @@
 #include <openssl/x509v3.h>
 
 #include "gemflow.h"
-#include "tls/tls.h"
+#include "tls/tls_base.h"
 
-#define GF__MAX_SANS 64
 /* the mbedTLS engine's bound on the encoded subjectAltName */
 #define GF__SAN_DER_MAX 8192
-#define GF__YEAR_S (365LL * 86400)
 
 typedef struct gf__certspec {
   const char *cn;
-  X509 *issuer;                 /* NULL: self-signed */
+  X509 *issuer; /* NULL: self-signed */
   EVP_PKEY *subject_key, *issuer_key;
   int is_ca;
   long long not_before, not_after; /* relative to now, seconds */
@@ -40,25 +36,12 @@ static int gf__build_sans(const char *const *sans, size_t n,
 static X509 *gf__make_cert(const gf__certspec *s);
 static int gf__write_pem(const char *path, X509 *crt, EVP_PKEY *key, int mode);
 
-int gf__tls_make_test_certs(const char *dir, const char *const *extra_sans,
-                            size_t n_extra) {
-  static const char *const defaults[] = {"localhost", "127.0.0.1", "::1"};
-  const char *sans[GF__MAX_SANS];
-  const size_t n_def = sizeof defaults / sizeof defaults[0];
-  if (n_extra > GF__MAX_SANS - n_def || (n_extra && !extra_sans))
-    return GF_EINVAL;
-  memcpy(sans, defaults, sizeof defaults);
-  for (size_t i = 0; i < n_extra; i++)
-    sans[n_def + i] = extra_sans[i];
-  gf__tls_testcert_opts o = {sans, n_def + n_extra, -3600, GF__YEAR_S};
-  return gf__tls_make_certs_opts(dir, &o);
-}
-
 int gf__tls_make_certs_opts(const char *dir, const gf__tls_testcert_opts *o) {
-  if (!dir || !o || o->n_sans > GF__MAX_SANS || (o->n_sans && !o->sans))
-    return GF_EINVAL;
+  int rc = gf__tls_testcert_check(dir, o);
+  if (rc)
+    return rc;
   GENERAL_NAMES *sans = NULL;
-  int rc = o->n_sans ? gf__build_sans(o->sans, o->n_sans, &sans) : 0;
+  rc = o->n_sans ? gf__build_sans(o->sans, o->n_sans, &sans) : 0;
   if (rc)
     return rc;
   char path[4096];
@@ -69,21 +52,14 @@ int gf__tls_make_certs_opts(const char *dir, const gf__tls_testcert_opts *o) {
   EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *leaf_key = EVP_EC_gen("P-256");
   X509 *ca = NULL, *leaf = NULL;
   rc = ca_key && leaf_key ? 0 : GF_ETLS;
-  /* The CA outlives any leaf validity a test asks for, so an "expired"
-   * leaf fails on its own dates, not its issuer's. */
-  gf__certspec ca_spec = {"gemflow test CA",
-                          NULL,
-                          ca_key,
-                          ca_key,
-                          1,
-                          o->not_before < -3600 ? o->not_before : -3600,
-                          o->not_after > GF__YEAR_S ? o->not_after : GF__YEAR_S,
-                          NULL};
+  gf__certspec ca_spec = {
+      "gemflow test CA", NULL, ca_key, ca_key, 1, 0, 0, NULL};
+  gf__tls_testcert_ca_validity(o, &ca_spec.not_before, &ca_spec.not_after);
   if (!rc && !(ca = gf__make_cert(&ca_spec)))
     rc = GF_ETLS;
-  gf__certspec leaf_spec = {"gemflow test server", ca,           leaf_key,
-                            ca_key,                0,            o->not_before,
-                            o->not_after,          sans};
+  gf__certspec leaf_spec = {
+      "gemflow test server", ca,           leaf_key, ca_key, 0,
+      o->not_before,         o->not_after, sans};
   if (!rc && !(leaf = gf__make_cert(&leaf_spec)))
     rc = GF_ETLS;
   if (!rc) {
@@ -111,11 +87,7 @@ int gf__tls_make_certs_opts(const char *dir, const gf__tls_testcert_opts *o) {
  * literal, in the order given. */
 static int gf__add_san(GENERAL_NAMES *names, const char *s) {
   unsigned char addr[16];
-  int len = 0;
-  if (inet_pton(AF_INET, s, addr) == 1)
-    len = 4;
-  else if (inet_pton(AF_INET6, s, addr) == 1)
-    len = 16;
+  int len = gf__tls_testcert_san_addr(s, addr);
   GENERAL_NAME *g = GENERAL_NAME_new();
   ASN1_STRING *v = len ? ASN1_OCTET_STRING_new() : ASN1_IA5STRING_new();
   int ok = g && v &&
@@ -135,11 +107,8 @@ static int gf__add_san(GENERAL_NAMES *names, const char *s) {
 static int gf__build_sans(const char *const *sans, size_t n,
                           GENERAL_NAMES **out) {
   size_t der = 4;
-  for (size_t i = 0; i < n; i++) {
-    if (!sans[i] || !*sans[i])
-      return GF_EINVAL;
+  for (size_t i = 0; i < n; i++)
     der += strlen(sans[i]) + 4; /* at most: tag, 3 length bytes, value */
-  }
   if (der > GF__SAN_DER_MAX)
     return GF_EINVAL;
   GENERAL_NAMES *names = GENERAL_NAMES_new();
@@ -189,13 +158,13 @@ static X509 *gf__make_cert(const gf__certspec *s) {
   X509 *x = X509_new();
   time_t now = time(NULL);
   X509V3_CTX ctx;
-  int ok = x && X509_set_version(x, X509_VERSION_3) && gf__set_serial(x) &&
-           gf__set_name(x, s->cn, s->issuer) &&
-           ASN1_TIME_adj(X509_getm_notBefore(x), now + (time_t)s->not_before,
-                         0, 0) &&
-           ASN1_TIME_adj(X509_getm_notAfter(x), now + (time_t)s->not_after, 0,
-                         0) &&
-           X509_set_pubkey(x, s->subject_key);
+  int ok =
+      x && X509_set_version(x, X509_VERSION_3) && gf__set_serial(x) &&
+      gf__set_name(x, s->cn, s->issuer) &&
+      ASN1_TIME_adj(X509_getm_notBefore(x), now + (time_t)s->not_before, 0,
+                    0) &&
+      ASN1_TIME_adj(X509_getm_notAfter(x), now + (time_t)s->not_after, 0, 0) &&
+      X509_set_pubkey(x, s->subject_key);
   if (ok) {
     /* The authority key identifier is read from the issuer's subject key
      * identifier, so a self-signed CA names itself once that is set. */
@@ -210,7 +179,7 @@ static X509 *gf__make_cert(const gf__certspec *s) {
   }
   if (ok && s->sans)
     ok = X509_add1_ext_i2d(x, NID_subject_alt_name, s->sans, 0,
-                       X509V3_ADD_DEFAULT) == 1;
+                           X509V3_ADD_DEFAULT) == 1;
   if (ok)
     ok = X509_sign(x, s->issuer_key, EVP_sha256()) > 0;
   if (!ok) {
@@ -220,28 +189,10 @@ static X509 *gf__make_cert(const gf__certspec *s) {
   return x;
 }
 
-static int gf__write_file(const char *path, const char *p, size_t n,
-                          int mode) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0)
-    return GF_EIO;
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w <= 0) {
-      close(fd);
-      return GF_EIO;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return close(fd) ? GF_EIO : 0;
-}
-
 /* PEM in memory, then to the file created with its mode (0600 for a key:
  * never readable by others, not even for a moment). The memory BIO wipes
  * its buffer when freed. */
-static int gf__write_pem(const char *path, X509 *crt, EVP_PKEY *key,
-                         int mode) {
+static int gf__write_pem(const char *path, X509 *crt, EVP_PKEY *key, int mode) {
   BIO *m = BIO_new(BIO_s_mem());
   if (!m)
     return GF_ENOMEM;
@@ -249,7 +200,8 @@ static int gf__write_pem(const char *path, X509 *crt, EVP_PKEY *key,
                : PEM_write_bio_PrivateKey(m, key, NULL, NULL, 0, NULL, NULL);
   char *p = NULL;
   long n = BIO_get_mem_data(m, &p);
-  int rc = ok && n > 0 ? gf__write_file(path, p, (size_t)n, mode) : GF_ETLS;
+  int rc =
+      ok && n > 0 ? gf__tls_testcert_write(path, p, (size_t)n, mode) : GF_ETLS;
   BIO_free(m);
   return rc;
 }

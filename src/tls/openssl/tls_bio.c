@@ -5,8 +5,6 @@
  * a buffer per connection as large as the largest read; this one keeps
  * nothing, so no ciphertext outlives the call that brought it, besides
  * the partial record OpenSSL holds itself. */
-#include <string.h>
-
 #include <openssl/crypto.h>
 
 #include "tls/openssl/tls_int.h"
@@ -17,15 +15,8 @@ static CRYPTO_ONCE gf__once = CRYPTO_ONCE_STATIC_INIT;
 static int gf__bio_write(BIO *b, const char *p, size_t n, size_t *written) {
   gf__tls *t = BIO_get_data(b);
   BIO_clear_retry_flags(b);
-  /* After a refusal, OpenSSL may try to send an alert: the callback is
-   * not asked twice. */
-  if (t->cb_err)
+  if (gf__tls_send_cipher(&t->b, (const unsigned char *)p, n))
     return 0;
-  int rc = t->cbs.on_cipher(t->ud, p, n);
-  if (rc) {
-    t->cb_err = rc;
-    return 0;
-  }
   *written = n;
   return 1;
 }
@@ -33,16 +24,11 @@ static int gf__bio_write(BIO *b, const char *p, size_t n, size_t *written) {
 static int gf__bio_read(BIO *b, char *p, size_t n, size_t *got) {
   gf__tls *t = BIO_get_data(b);
   BIO_clear_retry_flags(b);
-  if (t->in_len == 0) {
+  *got = gf__tls_take_input(&t->b, (unsigned char *)p, n);
+  if (*got == 0) {
     BIO_set_retry_read(b);
     return 0;
   }
-  if (n > t->in_len)
-    n = t->in_len;
-  memcpy(p, t->in, n);
-  t->in += n;
-  t->in_len -= n;
-  *got = n;
   return 1;
 }
 

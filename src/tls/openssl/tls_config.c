@@ -1,7 +1,7 @@
-/* Client and server settings on OpenSSL 3: the policy (TLS 1.2, ECDHE with
- * ChaCha20-Poly1305 first, then AES-GCM: what the mbedTLS engine offers),
- * the trusted roots of a client, and the session a client keeps for its
- * next connection. */
+/* Client and server settings on OpenSSL 3: the policy (TLS 1.2 and 1.3,
+ * ECDHE with AES-GCM and ChaCha20-Poly1305, in the order the AEAD choice
+ * says), the trusted roots of a client, and the session a client keeps for
+ * its next connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,23 +12,20 @@
 #include "gemflow.h"
 #include "tls/openssl/tls_int.h"
 
-#define GF__SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+const char gf__tls_eng_name[] = "openssl";
 
-/* The same suites, in the same order, as the mbedTLS engine: ChaCha20
- * first (mbedTLS has no fast AES-GCM; with OpenSSL on a CPU with AVX-512
- * ChaCha20-Poly1305 is at least as fast as AES-128-GCM), ECDHE only, AEAD
- * only. */
-static const char gf__suites[] =
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
+/* Each AEAD family's suites: for TLS 1.2 ECDHE only; TLS 1.3's suites
+ * name no key exchange, and the groups below leave only ECDHE. */
+#define GF__CHACHA12 "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define GF__AES12                                                              \
+  "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                 \
+  "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
+#define GF__CHACHA13 "TLS_CHACHA20_POLY1305_SHA256"
+#define GF__AES13 "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"
+
 /* X25519 first: the cheapest key agreement; P-384 and P-521 stay for
  * servers whose certificates use them. No finite-field groups. */
 static const char gf__groups[] = "X25519:P-256:P-384:P-521";
-
-typedef struct gf__ca_source {
-  const char *path, *unreadable, *unusable;
-} gf__ca_source;
 
 static int gf__load_ca(gf__tls_config *cfg, const char *ca_file,
                        const char **errmsg);
@@ -60,41 +57,43 @@ int gf__tls_config_client(gf__tls_config **out, const char *ca_file,
   return 0;
 }
 
-void gf__tls_config_free(gf__tls_config *cfg) { gf__tls_config_unref(cfg); }
-
 void gf__tls_config_unref(gf__tls_config *cfg) {
-  if (!cfg || --cfg->refs > 0)
+  if (!cfg || --cfg->b.refs > 0)
     return;
-  SSL_SESSION_free(cfg->saved);
-  free(cfg->saved_host);
+  gf__tls_drop_sessions(cfg);
+  gf__tls_config_base_free(&cfg->b);
   SSL_CTX_free(cfg->ctx);
   free(cfg);
 }
 
-void gf__tls_set_msg(const char **errmsg, const char *msg) {
-  if (errmsg)
-    *errmsg = msg;
+int gf__tls_eng_set_suites(gf__tls_config *cfg, int first, int only) {
+  int aes = first == GF_AEAD_AES_GCM;
+  const char *l12 =
+      only ? (aes ? GF__AES12 : GF__CHACHA12)
+           : (aes ? GF__AES12 ":" GF__CHACHA12 : GF__CHACHA12 ":" GF__AES12);
+  const char *l13 =
+      only ? (aes ? GF__AES13 : GF__CHACHA13)
+           : (aes ? GF__AES13 ":" GF__CHACHA13 : GF__CHACHA13 ":" GF__AES13);
+  int ok = SSL_CTX_set_cipher_list(cfg->ctx, l12) == 1 &&
+           SSL_CTX_set_ciphersuites(cfg->ctx, l13) == 1;
+  ERR_clear_error();
+  return ok ? 0 : GF_ETLS;
 }
 
-static int gf__apply_policy(SSL_CTX *ctx) {
-  /* Renegotiation is refused (as by the mbedTLS engine); the server's
-   * order of suites wins, so a server of ours picks ChaCha20 whatever the
-   * client lists first. Read and write buffers are released while empty:
-   * an idle or waiting connection then holds no 2 x 16 KiB. */
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE |
-                               SSL_OP_NO_COMPRESSION);
+static int gf__apply_policy(gf__tls_config *cfg) {
+  SSL_CTX *ctx = cfg->ctx;
+  /* Renegotiation is refused (as by the mbedTLS engine). A server takes
+   * the client's order of suites (no SSL_OP_CIPHER_SERVER_PREFERENCE),
+   * as the service's front ends do: the client measured which AEAD is
+   * faster for it. Read and write buffers are released while empty: an
+   * idle or waiting connection then holds no 2 x 16 KiB. */
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-  /* TLS 1.2 only, as the mbedTLS 2.28 engine: the two engines then speak
-   * the same protocol with the same suites, so they compare as libraries.
-   * TLS 1.3 waits for the conn layer: its tickets come after the
-   * handshake, with the first response bytes, so connections dialled as
-   * soon as an earlier handshake ends would not resume (and a resumed
-   * TLS 1.3 handshake still pays an ECDHE). */
-  return SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
-         SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION) == 1 &&
-         SSL_CTX_set_cipher_list(ctx, gf__suites) == 1 &&
-         SSL_CTX_set1_groups_list(ctx, gf__groups) == 1;
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+      SSL_CTX_set1_groups_list(ctx, gf__groups) != 1)
+    return GF_ETLS;
+  return gf__tls_eng_set_suites(cfg, gf__tls_aead_pick(), 0);
 }
 
 int gf__tls_config_new(gf__tls_config **out, int is_client,
@@ -104,13 +103,12 @@ int gf__tls_config_new(gf__tls_config **out, int is_client,
     gf__tls_set_msg(errmsg, "out of memory");
     return GF_ENOMEM;
   }
-  cfg->refs = 1;
-  cfg->is_client = is_client;
+  cfg->b.refs = 1;
+  cfg->b.is_client = is_client;
   ERR_clear_error();
-  cfg->ctx = SSL_CTX_new_ex(NULL, NULL,
-                            is_client ? TLS_client_method()
-                                      : TLS_server_method());
-  if (!cfg->ctx || !gf__apply_policy(cfg->ctx)) {
+  cfg->ctx = SSL_CTX_new_ex(
+      NULL, NULL, is_client ? TLS_client_method() : TLS_server_method());
+  if (!cfg->ctx || gf__apply_policy(cfg) != 0) {
     ERR_clear_error();
     gf__tls_set_msg(errmsg, "cannot set up the TLS library or policy");
     gf__tls_config_unref(cfg);
@@ -122,49 +120,48 @@ int gf__tls_config_new(gf__tls_config **out, int is_client,
 
 /* ---- the client's session ------------------------------------------------ */
 
-/* OpenSSL hands over each new session at the end of a handshake (with
- * TLS 1.3 it would be each ticket the server sends after it). The newest
- * is the one offered next, and only to the host it was verified for. */
+/* OpenSSL hands over each new session: with TLS 1.2 at the end of a
+ * handshake, with TLS 1.3 each ticket the server sends after it, read
+ * with the first records of the response. The newest is the one offered
+ * next, and only to the host this connection verified (or resumed a
+ * session of). */
 static int gf__new_session(SSL *ssl, SSL_SESSION *sess) {
   gf__tls *t = SSL_get_app_data(ssl);
   gf__tls_config *cfg = t->cfg;
   if (!SSL_SESSION_is_resumable(sess))
-    return 0;
-  char *host = strdup(t->host);
-  if (!host)
     return 0; /* OpenSSL keeps ownership and frees it */
-  SSL_SESSION_free(cfg->saved);
-  free(cfg->saved_host);
-  cfg->saved = sess;
-  cfg->saved_host = host;
+  /* another host's, or a TLS 1.2 session that replaces all */
+  if (!gf__tls_saved_for(&cfg->b, t->b.host) ||
+      SSL_SESSION_get_protocol_version(sess) != TLS1_3_VERSION)
+    gf__tls_drop_sessions(cfg);
+  if (gf__tls_save_host(&cfg->b, t->b.host) != 0)
+    return 0;
+  if (cfg->nsaved == GF__TLS_TICKETS) { /* the oldest goes */
+    SSL_SESSION_free(cfg->saved[0]);
+    memmove(cfg->saved, cfg->saved + 1, sizeof cfg->saved[0] * --cfg->nsaved);
+  }
+  cfg->saved[cfg->nsaved++] = sess;
+  t->b.kept = 1;
   return 1; /* the reference is ours now */
 }
 
-/* ---- trusted roots ------------------------------------------------------- */
+void gf__tls_drop_sessions(gf__tls_config *cfg) {
+  while (cfg->nsaved > 0)
+    SSL_SESSION_free(cfg->saved[--cfg->nsaved]);
+}
 
-static gf__ca_source gf__pick_ca(const char *ca_file) {
-  static const gf__ca_source given = {
-      NULL, "cannot read the CA file given as ca_file",
-      "no usable certificate in the CA file given as ca_file"};
-  static const gf__ca_source env = {
-      NULL, "cannot read the CA file named by $SSL_CERT_FILE",
-      "no usable certificate in the CA file named by $SSL_CERT_FILE"};
-  static const gf__ca_source sys = {
-      GF__SYSTEM_BUNDLE, "cannot read the system CA bundle " GF__SYSTEM_BUNDLE,
-      "no usable certificate in the system CA bundle " GF__SYSTEM_BUNDLE};
-  gf__ca_source s;
-  const char *e = getenv("SSL_CERT_FILE");
-  if (ca_file) {
-    s = given;
-    s.path = ca_file;
-  } else if (e && *e) {
-    s = env;
-    s.path = e;
-  } else {
-    s = sys;
-  }
+SSL_SESSION *gf__tls_take_session(gf__tls_config *cfg, const char *host) {
+  if (!cfg->nsaved || !gf__tls_saved_for(&cfg->b, host))
+    return NULL;
+  SSL_SESSION *s = cfg->saved[cfg->nsaved - 1];
+  if (SSL_SESSION_get_protocol_version(s) == TLS1_3_VERSION)
+    cfg->nsaved--; /* used once: the caller's reference now */
+  else
+    SSL_SESSION_up_ref(s);
   return s;
 }
+
+/* ---- trusted roots ------------------------------------------------------- */
 
 /* Every PEM certificate of the file, skipping those that do not parse (as
  * mbedTLS does: system bundles may hold a few); a file with no PEM at all
@@ -201,7 +198,7 @@ static int gf__add_certs(X509_STORE *store, BIO *in) {
 
 static int gf__load_ca(gf__tls_config *cfg, const char *ca_file,
                        const char **errmsg) {
-  gf__ca_source s = gf__pick_ca(ca_file);
+  gf__tls_ca_source s = gf__tls_pick_ca(ca_file);
   BIO *in = BIO_new_file(s.path, "rb");
   if (!in) {
     ERR_clear_error();
@@ -218,6 +215,6 @@ static int gf__load_ca(gf__tls_config *cfg, const char *ca_file,
   /* Any certificate of the bundle is a trust anchor, a root or not, as
    * with mbedTLS (a private CA's intermediate named as ca_file works). */
   X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
-  snprintf(cfg->ca_path, sizeof cfg->ca_path, "%s", s.path);
+  snprintf(cfg->b.ca_path, sizeof cfg->b.ca_path, "%s", s.path);
   return 0;
 }

@@ -9,31 +9,36 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "tls/tls.h"
+#include "tls/tls_base.h"
+
+#define GF__TLS_TICKETS 8
 
 /* One per client or server setting, shared by all its sessions (one
  * thread). Reference-counted: every session holds one, so
  * gf__tls_config_free() may come before the last gf__tls_free(). */
 struct gf__tls_config {
+  gf__tls_config_base b; /* first: see tls_base.h */
   SSL_CTX *ctx; /* policy, roots (client) or certificate (server), tickets */
-  unsigned refs;
-  int is_client;
-  char ca_path[256]; /* client: where the roots came from */
-  /* client: the last session established and the host it was verified
-   * for, offered to every new session to that host so that its handshake
-   * can skip the certificate exchange (a ticket, else the session id) */
-  SSL_SESSION *saved;
-  char *saved_host;
+  /* client: sessions to resume with b.saved_host, newest last. A TLS 1.2
+   * session (the last established) is offered to every new connection; a
+   * TLS 1.3 ticket once only, as RFC 8446 C.4 advises and servers may
+   * insist (OpenSSL's refuses a ticket used after the connection it
+   * resumed was given new ones): each connection then leaves new tickets
+   * for the next */
+  SSL_SESSION *saved[GF__TLS_TICKETS];
+  int nsaved;
 };
 
-void gf__tls_config_unref(gf__tls_config *cfg);
+/* tls_config.c: the client's sessions to resume. take: the newest for
+ * host (a reference the caller frees; a TLS 1.3 ticket leaves the list),
+ * or NULL. */
+SSL_SESSION *gf__tls_take_session(gf__tls_config *cfg, const char *host);
+void gf__tls_drop_sessions(gf__tls_config *cfg);
+
 /* tls_config.c, shared with srv_config.c: a setting with the common policy
- * (TLS 1.2 minimum, ECDHE with AEAD suites), and *errmsg on failure. */
+ * (TLS 1.2 and 1.3, ECDHE with AEAD suites), and *errmsg on failure. */
 int gf__tls_config_new(gf__tls_config **out, int is_client,
                        const char **errmsg);
-void gf__tls_set_msg(const char **errmsg, const char *msg);
-
-#define GF__TLS_ERRMSG_MAX 300
 
 /* What a certificate verification found, as kinds rather than OpenSSL
  * codes: the message and the alert are chosen from the kinds, the way the
@@ -43,29 +48,17 @@ enum {
   GF__V_NAME = 1 << 1,      /* host name or IP not in the certificate */
   GF__V_UNTRUSTED = 1 << 2, /* no chain to a root of the CA bundle */
   GF__V_FUTURE = 1 << 3,
-  GF__V_OTHER = 1 << 4,     /* see gf__tls.v_other */
-  GF__V_NOMEM = 1 << 5      /* an allocation failed: no verdict */
+  GF__V_OTHER = 1 << 4, /* see gf__tls.v_other */
+  GF__V_NOMEM = 1 << 5  /* an allocation failed: no verdict */
 };
 
 struct gf__tls {
+  gf__tls_base b; /* first: see tls_base.h */
   SSL *ssl;
   gf__tls_config *cfg;
-  gf__tls_cbs cbs;
-  void *ud;
-  /* The ciphertext of the gf__tls_feed() call under way, read by the BIO;
-   * NULL outside a feed. */
-  const unsigned char *in;
-  size_t in_len;
-  char *host;           /* as given without a final dot; NULL on a server */
-  unsigned char ip[16]; /* the host as an address, when it is one */
-  size_t ip_len;        /* 4, 16, or 0 for a name */
-  int err;              /* sticky: the first failure, returned again */
-  int cb_err;           /* what on_cipher returned inside an OpenSSL call */
-  unsigned v_kinds;     /* GF__V_* of the last certificate verification */
-  int v_other;          /* the first X509_V_ERR_* of kind GF__V_OTHER */
-  unsigned hs_done : 1, closed : 1, resumed : 1;
-  char suite[64]; /* the IANA name, '-' for '_', once the handshake is done */
-  char errmsg[GF__TLS_ERRMSG_MAX];
+  unsigned v_kinds; /* GF__V_* of the last certificate verification */
+  int v_other;      /* the first X509_V_ERR_* of kind GF__V_OTHER */
+  char suite[64];   /* the IANA name, '-' for '_', once the handshake is done */
 };
 
 /* tls_bio.c: a BIO whose reads take the ciphertext of the feed under way
@@ -74,9 +67,6 @@ struct gf__tls {
 BIO *gf__tls_bio_new(gf__tls *t);
 
 /* tls_verify.c */
-/* Sets t->host and, for an IPv4 or IPv6 literal, t->ip/ip_len; 0,
- * GF_EINVAL or GF_ENOMEM. */
-int gf__tls_parse_host(gf__tls *t, const char *host);
 /* Installed with SSL_CTX_set_cert_verify_callback on every client
  * setting: verifies the chain and the host, recording every problem in
  * t->v_kinds instead of stopping at the first. */
@@ -86,8 +76,8 @@ int gf__tls_verify_chain(X509_STORE_CTX *x, void *arg);
 int gf__tls_cert_error(gf__tls *t);
 
 /* tls_errmsg.c: maps the failure of an OpenSSL call (SSL_get_error's
- * answer) to GF_ETLS/GF_ECERT/GF_EHOSTNAME/GF_ENOMEM, writes t->errmsg and
- * empties the thread's error queue. */
+ * answer) to GF_ETLS/GF_ECERT/GF_EHOSTNAME/GF_ENOMEM, writes the message
+ * and empties the thread's error queue. */
 int gf__tls_map_error(gf__tls *t, int ssl_error);
 /* Empties the thread's error queue: *first gets the oldest error (0 for
  * none); 1 when an allocation failure is among them. */

@@ -11,13 +11,8 @@
 
 #include <openssl/err.h>
 
-#include "common/hostname.h"
 #include "gemflow.h"
 #include "tls/openssl/tls_int.h"
-
-int gf__tls_parse_host(gf__tls *t, const char *host) {
-  return gf__host_canon(host, &t->host, t->ip, &t->ip_len);
-}
 
 static unsigned gf__kind(int e) {
   switch (e) {
@@ -43,7 +38,8 @@ static unsigned gf__kind(int e) {
 }
 
 static gf__tls *gf__tls_of(X509_STORE_CTX *x) {
-  SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+  SSL *ssl =
+      X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
   return ssl ? SSL_get_app_data(ssl) : NULL;
 }
 
@@ -67,8 +63,8 @@ static int gf__collect(int ok, X509_STORE_CTX *x) {
 static int gf__alert_error(const gf__tls *t) {
   unsigned k = t->v_kinds;
   if (k & GF__V_NAME)
-    return t->ip_len ? X509_V_ERR_IP_ADDRESS_MISMATCH
-                     : X509_V_ERR_HOSTNAME_MISMATCH;
+    return t->b.ip_len ? X509_V_ERR_IP_ADDRESS_MISMATCH
+                       : X509_V_ERR_HOSTNAME_MISMATCH;
   if (k & GF__V_OTHER)
     return t->v_other;
   if (k & GF__V_EXPIRED)
@@ -110,57 +106,34 @@ int gf__tls_verify_chain(X509_STORE_CTX *x, void *arg) {
 
 /* ---- messages ------------------------------------------------------------ */
 
-/* Appends "; " and s to t->errmsg (the first without "; "), cut to fit. */
-static void gf__append(gf__tls *t, int *first, const char *s) {
-  size_t off = strlen(t->errmsg);
-  snprintf(t->errmsg + off, sizeof t->errmsg - off, "%s%s", *first ? "" : "; ",
-           s);
-  *first = 0;
+/* Worded as the mbedTLS engine words them (its library's lines), so that
+ * a user, a log scanner or a test sees the same text whichever engine was
+ * built. */
+static void gf__kind_lines(const gf__tls *t, unsigned k, char *out,
+                           size_t cap) {
+  snprintf(out, cap, "%s%s%s%s%s",
+           k & GF__V_EXPIRED ? "The certificate validity has expired\n" : "",
+           k & GF__V_NAME ? "The certificate Common Name (CN) does not "
+                            "match with the expected CN\n"
+                          : "",
+           k & GF__V_FUTURE ? "The certificate validity starts in the future\n"
+                            : "",
+           k & GF__V_OTHER ? X509_verify_cert_error_string(t->v_other) : "",
+           k & GF__V_OTHER ? "\n" : "");
 }
 
-/* Worded as the mbedTLS engine words them, so that a user, a log scanner
- * or a test sees the same text whichever engine was built. */
-static void gf__append_kinds(gf__tls *t, unsigned k, int first) {
-  if (k & GF__V_EXPIRED)
-    gf__append(t, &first, "The certificate validity has expired");
-  if (k & GF__V_NAME)
-    gf__append(t, &first,
-               "The certificate Common Name (CN) does not match with the "
-               "expected CN");
-  if (k & GF__V_FUTURE)
-    gf__append(t, &first, "The certificate validity starts in the future");
-  if (k & GF__V_OTHER)
-    gf__append(t, &first, X509_verify_cert_error_string(t->v_other));
-}
-
-/* A name mismatch alone is the host's fault; anything else means the chain
- * itself is not to be trusted, which is what the user must fix first. */
 int gf__tls_cert_error(gf__tls *t) {
   unsigned k = t->v_kinds;
   if (k & GF__V_NOMEM) {
-    snprintf(t->errmsg, sizeof t->errmsg,
+    snprintf(t->b.errmsg, sizeof t->b.errmsg,
              "out of memory while verifying the certificate");
     return GF_ENOMEM;
   }
-  if (k == GF__V_NAME) {
-    snprintf(t->errmsg, sizeof t->errmsg, "certificate is not valid for %s %s",
-             t->ip_len ? "IP" : "host", t->host ? t->host : "?");
-    return GF_EHOSTNAME;
-  }
-  if (k & GF__V_UNTRUSTED) {
-    /* the usual case (a private CA, an interception proxy) said plainly,
-     * naming the bundle that was searched; the other problems after it,
-     * when a long path left room for them */
-    int n = snprintf(t->errmsg, sizeof t->errmsg,
-             "the certificate of %s is not signed by a CA in %s (a private "
-             "CA: name its file with --ca-file, ca_file or SSL_CERT_FILE)",
-             t->host ? t->host : "the server",
-             t->cfg->ca_path[0] ? t->cfg->ca_path : "the CA bundle");
-    if (n > 0 && (size_t)n < sizeof t->errmsg)
-      gf__append_kinds(t, k & ~(unsigned)GF__V_UNTRUSTED, 0);
-    return GF_ECERT;
-  }
-  snprintf(t->errmsg, sizeof t->errmsg, "certificate verification failed: ");
-  gf__append_kinds(t, k, 1);
-  return GF_ECERT;
+  if (k == GF__V_NAME)
+    return gf__tls_cert_message(&t->b, NULL, GF__CERT_NAME, NULL);
+  char lines[512];
+  gf__kind_lines(t, k & ~(unsigned)GF__V_UNTRUSTED, lines, sizeof lines);
+  return gf__tls_cert_message(&t->b, t->cfg->b.ca_path,
+                              k & GF__V_UNTRUSTED ? GF__CERT_UNTRUSTED : 0,
+                              lines);
 }

@@ -1,15 +1,13 @@
-/* Test certificates: an EC P-256 CA and a server certificate signed by it,
- * written as PEM. The simulator and the tests use them; nothing here is on
- * a client's path. */
+/* Test certificates on mbedTLS: an EC P-256 CA and a server certificate
+ * signed by it, written as PEM (srv_certs.c has what both engines share).
+ * The simulator and the tests use them; nothing here is on a client's
+ * path. */
 #include "tls/tls_testcert.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <mbedtls/asn1write.h>
 #include <mbedtls/ctr_drbg.h>
@@ -25,12 +23,10 @@
 #endif
 
 #include "gemflow.h"
-#include "tls/tls.h"
+#include "tls/tls_base.h"
 
-#define GF__MAX_SANS 64
 #define GF__SAN_DER_MAX 8192
 #define GF__PEM_MAX 32768
-#define GF__YEAR_S (365LL * 86400)
 
 typedef struct gf__certgen {
   mbedtls_entropy_context entropy;
@@ -61,26 +57,13 @@ static int gf__write_cert(gf__certgen *g, const gf__certspec *s,
 static int gf__write_key(gf__certgen *g, mbedtls_pk_context *key,
                          const char *path);
 
-int gf__tls_make_test_certs(const char *dir, const char *const *extra_sans,
-                            size_t n_extra) {
-  static const char *const defaults[] = {"localhost", "127.0.0.1", "::1"};
-  const char *sans[GF__MAX_SANS];
-  const size_t n_def = sizeof defaults / sizeof defaults[0];
-  if (n_extra > GF__MAX_SANS - n_def || (n_extra && !extra_sans))
-    return GF_EINVAL;
-  memcpy(sans, defaults, sizeof defaults);
-  for (size_t i = 0; i < n_extra; i++)
-    sans[n_def + i] = extra_sans[i];
-  gf__tls_testcert_opts o = {sans, n_def + n_extra, -3600, GF__YEAR_S};
-  return gf__tls_make_certs_opts(dir, &o);
-}
-
 int gf__tls_make_certs_opts(const char *dir, const gf__tls_testcert_opts *o) {
-  if (!dir || !o || o->n_sans > GF__MAX_SANS || (o->n_sans && !o->sans))
-    return GF_EINVAL;
+  int rc = gf__tls_testcert_check(dir, o);
+  if (rc)
+    return rc;
   unsigned char *san_buf = malloc(GF__SAN_DER_MAX);
   gf__certgen g;
-  int rc = san_buf ? gf__gen_init(&g) : GF_ENOMEM;
+  rc = san_buf ? gf__gen_init(&g) : GF_ENOMEM;
   if (rc) {
     free(san_buf);
     return rc;
@@ -88,17 +71,9 @@ int gf__tls_make_certs_opts(const char *dir, const gf__tls_testcert_opts *o) {
   const unsigned char *san = NULL;
   size_t san_len = 0;
   char path[4096];
-  /* The CA outlives any leaf validity a test asks for, so an "expired"
-   * leaf fails on its own dates, not its issuer's. */
-  gf__certspec ca = {gf__ca_dn,
-                     gf__ca_dn,
-                     &g.ca_key,
-                     &g.ca_key,
-                     1,
-                     o->not_before < -3600 ? o->not_before : -3600,
-                     o->not_after > GF__YEAR_S ? o->not_after : GF__YEAR_S,
-                     NULL,
-                     0};
+  gf__certspec ca = {gf__ca_dn, gf__ca_dn, &g.ca_key, &g.ca_key, 1,
+                     0,         0,         NULL,      0};
+  gf__tls_testcert_ca_validity(o, &ca.not_before, &ca.not_after);
   gf__certspec leaf = {gf__leaf_dn,   gf__ca_dn,    &g.leaf_key, &g.ca_key, 0,
                        o->not_before, o->not_after, NULL,        0};
   if (o->n_sans)
@@ -181,15 +156,11 @@ static int gf__build_san(const char *const *sans, size_t n, unsigned char *buf,
   for (size_t i = n; i-- > 0;) {
     const char *s = sans[i];
     unsigned char addr[16];
-    int r;
-    if (!s || !*s)
-      return GF_EINVAL;
-    if (inet_pton(AF_INET, s, addr) == 1)
-      r = mbedtls_asn1_write_tagged_string(
-          &p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7, (const char *)addr, 4);
-    else if (inet_pton(AF_INET6, s, addr) == 1)
-      r = mbedtls_asn1_write_tagged_string(
-          &p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7, (const char *)addr, 16);
+    int alen = gf__tls_testcert_san_addr(s, addr), r;
+    if (alen)
+      r = mbedtls_asn1_write_tagged_string(&p, buf,
+                                           MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7,
+                                           (const char *)addr, (size_t)alen);
     else
       r = mbedtls_asn1_write_tagged_string(
           &p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2, s, strlen(s));
@@ -265,23 +236,6 @@ static int gf__fill_cert(gf__certgen *g, mbedtls_x509write_cert *crt,
   return 0;
 }
 
-static int gf__write_file(const char *path, const unsigned char *p, size_t n,
-                          int mode) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0)
-    return GF_EIO;
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w <= 0) {
-      close(fd);
-      return GF_EIO;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return close(fd) ? GF_EIO : 0;
-}
-
 static int gf__write_cert(gf__certgen *g, const gf__certspec *s,
                           const char *path) {
   mbedtls_x509write_cert crt;
@@ -292,7 +246,8 @@ static int gf__write_cert(gf__certgen *g, const gf__certspec *s,
     rc = GF_ETLS;
   mbedtls_x509write_crt_free(&crt);
   if (!rc)
-    rc = gf__write_file(path, g->pem, strlen((const char *)g->pem), 0644);
+    rc = gf__tls_testcert_write(path, g->pem, strlen((const char *)g->pem),
+                                0644);
   return rc;
 }
 
@@ -300,5 +255,6 @@ static int gf__write_key(gf__certgen *g, mbedtls_pk_context *key,
                          const char *path) {
   if (mbedtls_pk_write_key_pem(key, g->pem, GF__PEM_MAX))
     return GF_ETLS;
-  return gf__write_file(path, g->pem, strlen((const char *)g->pem), 0600);
+  return gf__tls_testcert_write(path, g->pem, strlen((const char *)g->pem),
+                                0600);
 }

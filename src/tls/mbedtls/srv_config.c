@@ -5,7 +5,7 @@
 #include <mbedtls/ssl_ticket.h>
 
 #include "gemflow.h"
-#include "tls/tls_int.h"
+#include "tls/mbedtls/tls_int.h"
 
 /* Session tickets (RFC 5077) as the service's front ends issue them, so
  * that a client's later connections can resume: stateless, keys rotated
@@ -37,7 +37,7 @@ int gf__tls_config_server(gf__tls_config **out, const char *cert_file,
 }
 
 static int load_own(gf__tls_config *cfg, const char *cert_file,
-                        const char *key_file, const char **errmsg) {
+                    const char *key_file, const char **errmsg) {
   int r = mbedtls_x509_crt_parse_file(&cfg->own, cert_file);
   if (r == MBEDTLS_ERR_PK_FILE_IO_ERROR ||
       r == MBEDTLS_ERR_X509_FILE_IO_ERROR) {
@@ -59,8 +59,8 @@ static int load_own(gf__tls_config *cfg, const char *cert_file,
     return GF_EIO;
   }
   if (r != 0) {
-    gf__tls_set_msg(errmsg,
-                "cannot parse the server key file (unencrypted PEM or DER)");
+    gf__tls_set_msg(
+        errmsg, "cannot parse the server key file (unencrypted PEM or DER)");
     return GF_ETLS;
   }
 #if MBEDTLS_VERSION_MAJOR >= 3

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: installs the packages, builds with -Werror, runs the whole
 # CTest suite (unit, parser split tests, integration over loopback TLS
-# against gemflow-sim, CLI), then the same suite built with ASan+UBSan.
-# GF_TEST_QUICK=1 skips the sanitizer pass.
+# against gemflow-sim, CLI), then the same suite built with ASan+UBSan; then
+# all of it again with the OpenSSL engine (tools/test-openssl.sh).
+# GF_TEST_QUICK=1 skips the sanitizer passes.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-GF_DEPS_EXTRA="clang libclang-rt-14-dev tinyproxy openssl slurmctld slurmd slurm-client munge chromium ${GF_DEPS_EXTRA:-}" "$top/tools/deps.sh"
+GF_DEPS_EXTRA="libssl-dev clang libclang-rt-14-dev tinyproxy openssl slurmctld slurmd slurm-client munge chromium ${GF_DEPS_EXTRA:-}" "$top/tools/deps.sh"
 jobs=$(nproc)
 # BUILD_TESTING=ON whatever an earlier configure of build/ chose (the demo
 # builds without tests); ctest fails when it finds none.
@@ -17,3 +18,4 @@ if [ -z "${GF_TEST_QUICK:-}" ]; then
   (cd "$top/build-asan" && ASAN_OPTIONS=detect_leaks=1 \
      UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure --no-tests=error -j"$jobs" --timeout 1800)
 fi
+"$top/tools/test-openssl.sh"

@@ -30,6 +30,7 @@ int gf__client_create(uv_loop_t *loop, const gf__client_args *a,
   co.resolve = n->resolve[0] ? n->resolve : NULL;
   co.proxy = gf__netopts_proxy(n, &co.no_proxy);
   co.compressed = n->compressed;
+  co.aead = n->aead;
   *out = NULL;
   int err = gf_client_new(loop, &co, out);
   if (err == 0)

@@ -38,6 +38,17 @@ static int gf__seconds(const char *name, const char *arg, double max,
   return 0;
 }
 
+static int take_cipher(const char *arg, gf__netopts *n) {
+  static const char *const names[] = {"auto", "aes-gcm", "chacha20"};
+  for (int i = 0; i < 3; i++)
+    if (strcmp(arg, names[i]) == 0) {
+      n->aead = i; /* GF_AEAD_AUTO, GF_AEAD_AES_GCM, GF_AEAD_CHACHA20 */
+      return 0;
+    }
+  return gf__usage_error("--cipher takes auto, aes-gcm or chacha20, not '%s'",
+                         arg);
+}
+
 int gf__netopts_take(int c, const char *arg, gf__netopts *n) {
   switch (c) {
   case GF__NO_BASE_URL: n->base_url = arg; return 0;
@@ -85,6 +96,7 @@ int gf__netopts_take(int c, const char *arg, gf__netopts *n) {
   case GF__NO_TIMEOUT:
     return gf__seconds("--timeout", arg, 7 * 86400, 0, &n->timeout_s);
   case GF__NO_COMPRESSED: n->compressed = 1; return 0;
+  case GF__NO_CIPHER: return take_cipher(arg, n);
   default:
     return 1;
   }
@@ -158,6 +170,8 @@ void gf__netopts_usage(FILE *f) {
       "                        quarter fewer bytes on the wire, for some CPU\n"
       "                        (a gzip answer is read whether asked for or\n"
       "                        not)\n"
+      "      --cipher auto|aes-gcm|chacha20  the TLS cipher: auto (default)\n"
+      "                        offers both, the faster on this CPU first\n"
       "  Proxies: $https_proxy or $HTTPS_PROXY (http://[user:pass@]host:port,\n"
       "  HTTP CONNECT), $no_proxy or $NO_PROXY; credentials never printed\n",
       f);

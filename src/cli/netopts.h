@@ -18,6 +18,7 @@ typedef struct gf__netopts {
   double connect_timeout_s, idle_timeout_s, timeout_s; /* 15, 300, 900 */
   char resolve[4096];    /* --resolve entries joined with ';' */
   int compressed;        /* --compressed: ask for gzip */
+  int aead;              /* --cipher: GF_AEAD_* */
 } gf__netopts;
 
 enum {
@@ -34,6 +35,7 @@ enum {
   GF__NO_SERVICE,
   GF__NO_RESOLVE,
   GF__NO_COMPRESSED,
+  GF__NO_CIPHER,
 };
 
 #define GF__NETOPTS_LONG                                                       \
@@ -51,7 +53,8 @@ enum {
       {"timeout", required_argument, NULL, GF__NO_TIMEOUT},                    \
       {"service", required_argument, NULL, GF__NO_SERVICE},                    \
       {"resolve", required_argument, NULL, GF__NO_RESOLVE},                    \
-      {"compressed", no_argument, NULL, GF__NO_COMPRESSED}
+      {"compressed", no_argument, NULL, GF__NO_COMPRESSED},                    \
+      {"cipher", required_argument, NULL, GF__NO_CIPHER}
 
 void gf__netopts_init(gf__netopts *n);
 /* 1: not one of these options; 0: taken; 2: a usage error (printed). */

@@ -45,6 +45,20 @@ check "--idle-timeout: exit 1" rc_is 1
 check "--idle-timeout: says so" err_has "idle timeout"
 check "--idle-timeout: retried once" err_has "after 2 attempts"
 check "timeouts: three requests" test "$(settled_lines $((before + 3)))" -eq $((before + 3))
+# ---- --cipher: the AEAD offered, as the handshake shows it ---------------
+err_re() { grep -qE -- "$1" "$WORK/err"; }
+gen -v --cipher aes-gcm -o aes.png "a cipher"
+check "--cipher aes-gcm: exit 0" rc_is 0
+check "--cipher aes-gcm: AES-GCM negotiated" err_re '^\* connected to .* with TLS-.*AES-(128|256)-GCM'
+gen -v --cipher chacha20 -o chacha.png "a cipher"
+check "--cipher chacha20: exit 0" rc_is 0
+check "--cipher chacha20: ChaCha20 negotiated" err_re '^\* connected to .* with TLS-.*CHACHA20-POLY1305'
+check "--cipher: the same image" test "$(sha aes.png)" = "$(sha chacha.png)"
+before=$(log_lines)
+gen --cipher rc4 "a cipher"
+check "--cipher rc4: exit 2" rc_is 2
+check "--cipher rc4: says why" err_has "--cipher takes auto, aes-gcm or chacha20, not 'rc4'"
+check "--cipher rc4: nothing sent" test "$(log_lines)" -eq "$before"
 # ---- the key follows the service -------------------------------------------
 # keyless SERVICE-ARGS... EXPECTED: exit 2 naming the variables, nothing sent
 keyless() {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/compare.sh [--quick] [--runs R] [--out DIR] [BUILD_DIR]
+# bench/compare.sh [--quick] [--runs R] [--cells LIST] [--clients LIST]
+#                  [--out DIR] [BUILD_DIR]
 #
 # gemflow and its peers in the same run, against one gemflow-sim and the
 # same images, over loopback TLS:
@@ -12,7 +13,9 @@
 # The Node packages come from bench/node/package-lock.json (npm ci on first
 # use). Every image is checked against gemflow-sim --render's sha256 (not
 # curl's: it only downloads). Sizes 1K and 4K (1:1, 4 distinct prompts),
-# concurrency 1, 50 and 200; --quick: one run of a few small cells. 1K
+# concurrency 1, 50 and 200; --quick: one run of a few small cells;
+# --cells "SIZE:CONC:N ..." and --clients "gemflow node-fetch ..." pick
+# some (e.g. --cells "1K:1:40 4K:1:4" --clients "gemflow node-fetch"). 1K
 # images come from 4 distinct prompts, 4K from one (gemflow-sim's image
 # cache drops 4K images it should keep when several are made at once, and
 # a render costs it a second of CPU).
@@ -33,11 +36,13 @@
 # a new temporary directory, kept).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-quick=0 runs=5 out= bld=
+quick=0 runs=5 out= bld= cells= clients=
 while (($#)); do
   case $1 in
     --quick) quick=1; shift ;;
     --runs) runs=$2; shift 2 ;;
+    --cells) cells=$2; shift 2 ;;
+    --clients) clients=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
@@ -62,10 +67,12 @@ if [[ ! -f $node_dir/node_modules/@google/genai/package.json ]]; then
 fi
 if ((quick)); then runs=1; fi
 ((runs >= 1)) || { echo "compare.sh: --runs wants 1 or more" >&2; exit 2; }
-if ((quick)); then cells="1K:1:4 1K:50:50 4K:1:1"
-else cells="1K:1:40 1K:50:200 1K:200:400 4K:1:4 4K:50:50 4K:200:200"; fi
+if [[ -z $cells ]]; then
+  if ((quick)); then cells="1K:1:4 1K:50:50 4K:1:1"
+  else cells="1K:1:40 1K:50:200 1K:200:400 4K:1:4 4K:50:50 4K:200:200"; fi
+fi
 distinct() { if [[ $1 == 4K ]]; then echo 1; else echo 4; fi; }
-clients="gemflow curl node-fetch genai-sdk"
+clients=${clients:-"gemflow curl node-fetch genai-sdk"}
 
 work=$(mktemp -d)
 out=${out:-$work/out}

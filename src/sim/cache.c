@@ -52,7 +52,7 @@ int gf__sim_cache_get(gf__sim_cache *c, const char *prompt, size_t plen,
     return GF_ENOMEM;
   img->cache = c;
   if (!c->loop) {
-    gf__sim_img_make(img);
+    img->status = gf__sim_img_make(img);
   } else {
     img->work.data = img;
     gf__sim_img_ref(img); /* the job's */
@@ -109,20 +109,23 @@ static gf__sim_img *find(gf__sim_cache *c, const char *prompt, size_t plen,
   return NULL;
 }
 
+/* Bytes are counted as the loop saw them added (counted), never from what
+ * a maker thread may have finished meanwhile: an image being made counts
+ * nothing, whatever its thread has written. */
 static void unlist(gf__sim_cache *c, gf__sim_img *img) {
   if (!gf__queue_linked(&img->lru))
     return;
   gf__queue_remove(&img->lru);
   c->count--;
-  if (img->status == 0)
-    c->bytes -= img->b64_len;
+  c->bytes -= img->counted;
+  img->counted = 0;
 }
 
 static void push_newest(gf__sim_cache *c, gf__sim_img *img) {
   gf__queue_insert_tail(&c->lru, &img->lru);
   c->count++;
-  if (img->status == 0)
-    c->bytes += img->b64_len;
+  img->counted = img->status == 0 ? img->b64_len : 0;
+  c->bytes += img->counted;
 }
 
 /* Drops the least recently used ready images while over a bound; images
@@ -161,8 +164,8 @@ static void notify(gf__sim_img *img) {
 static void after_work_cb(uv_work_t *req, int status) {
   gf__sim_img *img = req->data;
   gf__sim_cache *c = img->cache;
-  if (status) /* canceled before it ran */
-    img->status = GF_ECANCELED;
+  /* handed over: from now on the loop reads the result */
+  img->status = status ? GF_ECANCELED : img->made; /* canceled: never ran */
   if (gf__queue_linked(&img->lru)) {
     /* account the bytes now that they exist, or drop a failure */
     unlist(c, img);

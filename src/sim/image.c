@@ -29,7 +29,7 @@ int gf__sim_img_make(gf__sim_img *img) {
                                     img->b64);
   }
   gf__buf_free(&png);
-  img->status = rc;
+  img->made = rc;
   return rc;
 }
 

@@ -36,7 +36,10 @@ struct gf__sim_img {
   uint64_t png_len;
   unsigned char sha[32];
   char sha_hex[65];
-  int status; /* 1 being made, 0 ready, GF_E* failed */
+  int status; /* 1 being made, 0 ready, GF_E* failed: the loop's, set
+                 once the maker has handed the image over */
+  int made;   /* the maker's outcome (its thread's until handed over) */
+  size_t counted; /* b64 bytes of it in the cache's total (the loop's) */
   /* bookkeeping */
   unsigned refs;
   gf__queue lru; /* in the cache's list while linked */
@@ -46,7 +49,8 @@ struct gf__sim_img {
 };
 
 /* Makes the image in place (encode, hash, base64): blocking, touches only
- * img. Sets img->status. */
+ * img's result fields and img->made, never status (which the loop reads:
+ * the caller sets it from made once the image is handed over). */
 int gf__sim_img_make(gf__sim_img *img);
 /* A new, unmade image for the key with one reference (no cache). */
 gf__sim_img *gf__sim_img_new(const char *prompt, size_t plen, uint64_t seed,

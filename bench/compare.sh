@@ -14,6 +14,8 @@
 # use). Every image is checked against gemflow-sim --render's sha256 (not
 # curl's: it only downloads). Sizes 1K and 4K (1:1, 4 distinct prompts),
 # concurrency 1, 50 and 200; --quick: one run of a few small cells;
+# gemflow-nohash (a client not in the default set) is gemflow-bench with
+# --verify none: nothing hashed or checked, like curl;
 # --cells "SIZE:CONC:N ..." and --clients "gemflow node-fetch ..." pick
 # some (e.g. --cells "1K:1:40 4K:1:4" --clients "gemflow node-fetch"). 1K
 # images come from 4 distinct prompts, 4K from one (gemflow-sim's image
@@ -170,6 +172,9 @@ measure() { # size conc n client run
     gemflow) cmd=("$bench" --base-url "$url" --ca-file "$ca" --sim "$sim"
                   --refs "$work/refs" -n "$n" -c "$c" -s "$size" -a 1:1
                   --distinct "$(distinct "$size")" --warmup 0 -q) ;;
+    gemflow-nohash) cmd=("$bench" --base-url "$url" --ca-file "$ca"
+                  -n "$n" -c "$c" -s "$size" -a 1:1
+                  --distinct "$(distinct "$size")" --warmup 0 --verify none -q) ;;
     curl) cmd=(curl -s -Z --parallel-max "$c" -K "$work/priv/curl.cfg") ;;
     node-fetch) cmd=(node "$node_dir/fetch.mjs" "$work/job.json") ;;
     genai-sdk) cmd=(node "$node_dir/genai.mjs" "$work/job-sdk.json") ;;
@@ -179,6 +184,7 @@ measure() { # size conc n client run
   s1=$(sim_cpu)
   case $client in
     curl) verified=$(grep -c '^200 ' "$work/stdout" || true) ;;
+    gemflow-nohash) verified="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["ok"])' "$work/stdout" 2>/dev/null || echo 0)" ;;
     *) verified=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["verified"])' "$work/stdout" 2>/dev/null || echo 0) ;;
   esac
   if ((rc)); then
@@ -238,7 +244,7 @@ for line in open(sys.argv[1]):
         dict(n=n, wall=wall, cpu_ms=(user + sys_) * 1000 / n, rss=rss / 1024,
              ver=ver, sim_ms=simc * 1000 / n, rc=rc))
 med = lambda v: statistics.median(v)
-order = ['gemflow', 'curl', 'node-fetch', 'genai-sdk']
+order = ['gemflow', 'gemflow-nohash', 'curl', 'node-fetch', 'genai-sdk']
 print('| size | conc | client | n | CPU ms/image | x gemflow | peak RSS MB | x gemflow | wall s | x gemflow | verified | sim CPU ms/image |')
 print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
 cells = sorted({(k[0], k[1]) for k in list(rows) + list(skipped)}, key=lambda k: (k[0], k[1]))
@@ -258,7 +264,8 @@ for size, c in cells:
         n = rs[0]['n']
         wall_ratio = ratio('wall') if n == g[0]['n'] else '(n differs)'
         vers = [r['ver'] for r in rs]
-        ver = f'{min(vers)}/{n}' + (' (HTTP 200, bytes only)' if client == 'curl' else '')
+        ver = f'{min(vers)}/{n}' + {'curl': ' (HTTP 200, bytes only)',
+                                    'gemflow-nohash': ' (ok, not hashed)'}.get(client, '')
         fails = sum(1 for r in rs if r['rc'])
         if fails:
             ver += f', {fails} of {len(rs)} runs failed'

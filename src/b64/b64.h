@@ -54,4 +54,8 @@ uint64_t gf__b64_err_offset(const gf__b64dec *d);
  * Returns the length written, not counting the NUL. */
 #define GF_B64_ENC_LEN(n) ((((n) + 2) / 3) * 4)
 size_t gf__b64_encode(const unsigned char *in, size_t n, char *out);
+
+/* 1 when this CPU and OS run AVX2 (asked once): for the other scanners of
+ * the image's base64 too. */
+int gf__b64_have_avx2(void);
 #endif

@@ -80,7 +80,6 @@ size_t gf__b64_kernel_avx2(int a, const unsigned char *in, size_t n,
                            unsigned char *out);
 #endif
 /* Whether this CPU and OS run AVX2 code (asked once); 0 off x86. */
-int gf__b64_have_avx2(void);
 
 /* ---- the decoder with a chosen kernel ---------------------------------- */
 

@@ -158,6 +158,12 @@ int gf__img_flush(gf__evdec *d, int final);
 int gf__img_part_end(gf__evdec *d);
 void gf__img_release(gf__evdec *d);
 
+/* jscan_run.c: how many of p[0..n) are plain string characters (no '"',
+ * '\\' or control character); the AVX2 one looks 32 at a time and stops
+ * at the last whole 32 (the caller finishes), both are exact. */
+size_t gf__js_plain_run(const char *p, size_t n);
+size_t gf__js_plain_run_avx2(const char *p, size_t n);
+
 /* evjson.c: the gathered event, read with json-c. */
 int gf__ev_process(gf__evdec *d);
 #endif

@@ -65,7 +65,6 @@ static int gf__js_key_id(const gf__evdec *d);
 static int gf__js_child(int parent, int key, int is_obj);
 static void gf__js_copy(gf__evdec *d, size_t upto);
 static void gf__js_fail(gf__evdec *d, int err);
-static size_t gf__plain_run(const char *p, size_t n);
 
 int gf__jscan_feed(gf__evdec *d, const char *p, size_t n) {
   size_t i = 0;
@@ -314,7 +313,7 @@ static void gf__js_str_start(gf__evdec *d, size_t i, int kind) {
 
 /* The characters of a string: whole runs between quotes and escapes. */
 static size_t gf__js_string(gf__evdec *d, const char *p, size_t i, size_t end) {
-  size_t run = gf__plain_run(p + i, end - i);
+  size_t run = gf__js_plain_run(p + i, end - i);
   if (run) {
     if (d->str_kind == GF__STR_DATA) {
       int rc = gf__img_data_run(d, p + i, run);
@@ -529,26 +528,3 @@ static void gf__js_fail(gf__evdec *d, int err) {
     d->err = err;
 }
 
-/* Length of the run of p[0..n) free of '"', '\\' and control characters,
- * eight bytes at a time: a 40 MB base64 string goes by in bulk. */
-static size_t gf__plain_run(const char *p, size_t n) {
-  const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
-  size_t i = 0;
-  for (; n - i >= 8; i += 8) {
-    uint64_t w, q, b;
-    memcpy(&w, p + i, 8);
-    q = w ^ (ones * '"');
-    b = w ^ (ones * '\\');
-    /* (x - 1s) & ~x has a high bit set iff some byte of x is zero; with
-     * 0x20s instead of 1s, iff some byte is below 0x20 */
-    if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) &
-        highs)
-      break;
-  }
-  for (; i < n; i++) {
-    unsigned char c = (unsigned char)p[i];
-    if (c < 0x20 || c == '"' || c == '\\')
-      break;
-  }
-  return i;
-}

@@ -251,5 +251,37 @@ static void test_every_split(void) {
   free(img);
 }
 
-TEST_MAIN(TEST(test_6mb_image), TEST(test_6mb_escaped_slashes),
+/* The string scanner's run, both paths: every stop character at every
+ * place of every length up to 200, among plain bytes of every kind (high
+ * bytes and 0x20 included). */
+static void test_plain_run_paths(void) {
+  static const char stops[] = {'"', '\\', 0x00, 0x1f, '\n'};
+  char buf[256];
+  int bad = 0;
+  for (size_t n = 0; n <= 200 && !bad; n++)
+    for (size_t at = 0; at <= n && !bad; at++)
+      for (size_t s = 0; s < sizeof stops && !bad; s++) {
+        for (size_t i = 0; i < n; i++) {
+          unsigned char c = (unsigned char)(0x20 + (i * 37 + at) % 224);
+          buf[i] = c == '"' || c == '\\' ? 'A' : (char)c;
+        }
+        size_t want = at < n ? at : n; /* at == n: no stop at all */
+        if (at < n)
+          buf[at] = stops[s];
+        size_t got = gf__js_plain_run(buf, n);
+        size_t v = gf__b64_have_avx2() ? gf__js_plain_run_avx2(buf, n) : want;
+        /* the AVX2 one: the stop when it is in the whole 32s, else where
+         * they end (the tail is the caller's) */
+        size_t whole = n / 32 * 32;
+        int v_ok = want < whole ? v == want : v == whole;
+        if (got != want || !v_ok) {
+          fprintf(stderr, "n %zu stop %zu (0x%02x): %zu, avx2 %zu\n", n, at,
+                  (unsigned char)stops[s], got, v);
+          bad = 1;
+        }
+      }
+  CHECK(!bad);
+}
+
+TEST_MAIN(TEST(test_plain_run_paths), TEST(test_6mb_image), TEST(test_6mb_escaped_slashes),
           TEST(test_byte_by_byte), TEST(test_every_split))

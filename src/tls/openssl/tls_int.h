@@ -11,7 +11,7 @@
 
 #include "tls/tls_base.h"
 
-#define GF__TLS_TICKETS 8
+#define GF__TLS_TICKETS 64 /* two per connection of a burst of dials */
 
 /* One per client or server setting, shared by all its sessions (one
  * thread). Reference-counted: every session holds one, so

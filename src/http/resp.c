@@ -131,16 +131,23 @@ int gf__http_resp_reusable(const gf__http_resp *r) {
   return r->done && !r->err && !r->by_eof && !r->extra && persistent;
 }
 
+/* The next token of a comma-separated header value from *i on (blanks
+ * and commas skipped): its start, and its length (0 at the end). */
+static size_t next_token(const char *v, size_t n, size_t *i, size_t *len) {
+  while (*i < n && (v[*i] == ',' || v[*i] == ' ' || v[*i] == '\t'))
+    (*i)++;
+  size_t start = *i;
+  while (*i < n && v[*i] != ',' && v[*i] != ' ' && v[*i] != '\t')
+    (*i)++;
+  *len = *i - start;
+  return start;
+}
+
 /* The tokens of a Connection header: "close" and "keep-alive" matter. */
 static void connection_tokens(gf__http_resp *r, const char *v, size_t n) {
   size_t i = 0;
   while (i < n) {
-    while (i < n && (v[i] == ',' || v[i] == ' ' || v[i] == '\t'))
-      i++;
-    size_t start = i;
-    while (i < n && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
-      i++;
-    size_t len = i - start;
+    size_t len, start = next_token(v, n, &i, &len);
     if (len == 5 && strncasecmp(v + start, "close", 5) == 0)
       r->conn_close = 1;
     else if (len == 10 && strncasecmp(v + start, "keep-alive", 10) == 0)
@@ -152,12 +159,7 @@ static void connection_tokens(gf__http_resp *r, const char *v, size_t n) {
 static void coding_tokens(gf__http_resp *r, const char *v, size_t n) {
   size_t i = 0;
   while (i < n) {
-    while (i < n && (v[i] == ',' || v[i] == ' ' || v[i] == '\t'))
-      i++;
-    size_t start = i;
-    while (i < n && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
-      i++;
-    size_t len = i - start;
+    size_t len, start = next_token(v, n, &i, &len);
     if (len == 0 || (len == 8 && !strncasecmp(v + start, "identity", 8)))
       continue; /* "no coding" (RFC 9110 8.4.1) */
     r->codings++;

@@ -457,7 +457,9 @@ GF_EXTERN int gf_generate(gf_client *client, const gf_request *req,
                 const gf_gen_options *opts, const gf_callbacks *cbs, void *ud,
                 gf_gen **out);
 /* Cancels at any stage; on_done follows with GF_ECANCELED (possibly from
- * inside this call's loop iteration, never from inside this call). After
+ * inside this call's loop iteration, never from inside this call). Once a
+ * finished image is being given its name (after its fsync) it is too late:
+ * on_done then reports the success, and the file is there. After
  * on_done it does nothing, but only a kept handle (keep_handle) may still
  * be passed then. */
 GF_EXTERN void gf_cancel(gf_gen *g);

@@ -246,7 +246,8 @@ void gf_cancel(gf_gen *g) {
   g->canceled = 1;
   if (g->phase != GF__PH_END)
     finish(g, GF_ECANCELED, NULL);
-  /* in END with success, the sync callback sees g->canceled */
+  else /* success, being committed: named only if the cancel comes late */
+    gf__sinkq_cancel(&g->sq);
 }
 
 void *gf_gen_userdata(const gf_gen *g) { return g->ud; }
@@ -685,8 +686,10 @@ static int ev_image_begin(void *ud, const char *mime, int thought) {
   gf_gen *g = ud;
   if (g->timings.image_start < 0)
     g->timings.image_start = gen_ms(g);
-  gf__writer *w = gf__client_writer(g->client);
-  int rc = w ? gf__sinkq_begin(&g->sq, w, mime) : GF_ENOMEM;
+  /* the writer thread only for files: hashing alone stays on the loop */
+  gf__writer *w = gf__sink_writes_files(&g->sink)
+                      ? gf__client_writer(g->client) : NULL;
+  int rc = gf__sinkq_begin(&g->sq, w, mime);
   if (rc)
     return sink_failed(g, rc);
   gf__trace(g->client, "* image %d begins (%s%s)", g->images_seen,
@@ -784,15 +787,14 @@ static void finish(gf_gen *g, int err, const char *msg) {
   maybe_done(g);
 }
 
-/* The commit's outcome: the image is named, or nothing of it is left. */
+/* The commit's outcome: the image is named, or nothing of it is left. A
+ * cancel that came once the naming had begun is too late: success stands,
+ * the file being there. */
 static void on_committed(void *ud, int status, const char *msg) {
   gf_gen *g = ud;
-  if (g->canceled) {
-    g->result = GF_ECANCELED;
-    gf__sinkq_discard(&g->sq);
-  } else if (status) {
-    g->result = status;
-    set_msg(g, msg);
+  if (status) {
+    g->result = g->canceled ? GF_ECANCELED : status;
+    set_msg(g, g->canceled ? NULL : msg);
   }
   maybe_done(g);
 }

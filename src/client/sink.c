@@ -218,15 +218,6 @@ int gf__sink_fsync(gf__sink *s) {
   return rc ? GF_EIO : 0;
 }
 
-int gf__sink_commit(gf__sink *s) {
-  int rc = gf__sink_fsync(s);
-  if (!rc)
-    rc = gf__sink_publish(s);
-  if (rc)
-    gf__sink_discard(s);
-  return rc;
-}
-
 static int publish_path(gf__sink *s, gf__img *img, const char *path);
 static int publish_replacing(gf__sink *s, gf__img *img);
 static int publish_new_name(gf__sink *s, gf__img *img);

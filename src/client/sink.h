@@ -67,12 +67,8 @@ const gf__img *gf__sink_result(const gf__sink *s, int *fell_back);
 /* The result file's bytes to disk: 0 (also without a file sink or a
  * result) or GF_EIO (s->err says why). Blocks. */
 int gf__sink_fsync(gf__sink *s);
-/* Success: gf__sink_fsync, then gf__sink_publish. 0 (also without
- * a file sink or a result), or GF_EIO with s->err saying why, every
- * temporary file removed but a result kept as gf__sink_publish says. It
- * blocks on the disk: the client runs it on its writer thread. */
-int gf__sink_commit(gf__sink *s);
-/* Commit's second step: gives the synced file its final name (s->file), syncs the
+/* Success, after gf__sink_fsync (both block on the disk: the client runs
+ * them on its writer thread, sinkq.c): gives the synced file its final name (s->file), syncs the
  * directory so that the name lasts, and removes the other temporary files.
  * out_path is replaced; in out_dir the name is new ("<prefix>.<ext>", then
  * "<prefix>-1.<ext>", ...), made with link(), else renameat2() with

@@ -32,6 +32,7 @@ static void done(gf__wop *w);
 void gf__sinkq_init(gf__sinkq *q, gf__sink *s, gf__blocks *blocks,
                     const gf__sinkq_cbs *cbs, void *ud) {
   memset(q, 0, sizeof *q);
+  atomic_init(&q->cancel, 0);
   q->sink = s;
   q->blocks = blocks;
   q->cbs = *cbs;
@@ -198,6 +199,21 @@ static void queue_or_run(gf__sinkq *q, int kind) {
 
 void gf__sinkq_discard(gf__sinkq *q) { queue_or_run(q, OP_DISCARD); }
 
+void gf__sinkq_cancel(gf__sinkq *q) { atomic_store(&q->cancel, 1); }
+
+/* fsync, then the name, unless canceled meanwhile. */
+static int commit(gf__sinkq *q) {
+  gf__sink *s = q->sink;
+  int rc = gf__sink_fsync(s);
+  if (!rc && atomic_load(&q->cancel))
+    rc = GF_ECANCELED;
+  if (!rc)
+    rc = gf__sink_publish(s);
+  if (rc)
+    gf__sink_discard(s);
+  return rc;
+}
+
 void gf__sinkq_reset(gf__sinkq *q) {
   q->epoch++;
   q->err = 0;
@@ -219,7 +235,7 @@ static int apply(gf__sinkq *q, gf__sop *op) {
     gf__sink_discard(s);
     return 0;
   case OP_COMMIT:
-    return q->terr ? q->terr : gf__sink_commit(s);
+    return q->terr ? q->terr : commit(q);
   }
   if (q->terr) /* the image is lost already: its bytes go nowhere */
     return 0;

@@ -13,6 +13,8 @@
  * handing it over would cost more than it saves. */
 #ifndef GF_CLIENT_SINKQ_H
 #define GF_CLIENT_SINKQ_H
+#include <stdatomic.h>
+
 #include "client/sink.h"
 #include "client/writer.h"
 #include "common/blocks.h"
@@ -46,6 +48,7 @@ typedef struct gf__sinkq {
   char msg[512];        /* its explanation, "" for none */
   struct gf__sop *last; /* the newest write, which may still grow */
   int pressed;          /* on_pressure(1) was the last said */
+  atomic_int cancel;    /* the commit names nothing once this is set */
   int terr;             /* the thread's sticky failure (thread only) */
 } gf__sinkq;
 
@@ -59,6 +62,10 @@ int gf__sinkq_end(gf__sinkq *q, const char *mime, int thought);
 /* 1: on_commit will follow. Without a writer, at once: 0 or GF_EIO (the
  * sink's err says why), no callback. */
 int gf__sinkq_commit(gf__sinkq *q);
+/* A commit under way names nothing if it has not begun to (the file is
+ * synced first: that is most of its time): it ends with GF_ECANCELED and
+ * every temporary file removed. Any thread. */
+void gf__sinkq_cancel(gf__sinkq *q);
 void gf__sinkq_discard(gf__sinkq *q);
 /* For a new attempt (gf__sink_reset). */
 void gf__sinkq_reset(gf__sinkq *q);

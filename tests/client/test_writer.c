@@ -4,6 +4,7 @@
  * queue, an image reaches its file byte-exact, a failing disk reaches the
  * generation as one error of its attempt, and too many blocks waiting
  * for the disk hold the stream back until they drain. */
+#include <dirent.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -146,6 +147,18 @@ static const gf__sinkq_cbs gcbs = {g_error, g_commit, g_idle, g_pressure};
 
 static char dir[] = "/tmp/gf-test-writer-XXXXXX";
 
+/* Entries of dir, hidden ones (temporary files) included. */
+static int count_entries(void) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  struct dirent *e;
+  while (d && (e = readdir(d)))
+    n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+  if (d)
+    closedir(d);
+  return n;
+}
+
 /* A PNG-looking image of n bytes. */
 static unsigned char *image(size_t n) {
   static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', 13, 10, 26, 10};
@@ -204,6 +217,37 @@ static void test_image_to_file(void) {
   CHECK_MEM(back, got, img, n);
   unlink(path);
   free(back);
+  free(img);
+  gf__sink_free(&g.sink);
+  gf__writer_close(w, NULL, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  gf__blocks_free(&blocks);
+  CHECK_INT(uv_loop_close(&loop), 0);
+}
+
+/* A cancel before the naming: nothing named, nothing left behind. */
+static void test_cancel_before_naming(void) {
+  uv_loop_init(&loop);
+  gf__writer *w = NULL;
+  CHECK_INT(gf__writer_new(&loop, &w), 0);
+  gf__blocks blocks;
+  gf__blocks_init(&blocks, 49152 + 16, 4);
+  gen g = {0};
+  CHECK_INT(gf__sink_init(&g.sink, NULL, dir, "canceled", 0), 0);
+  gf__sinkq_init(&g.q, &g.sink, &blocks, &gcbs, &g);
+  unsigned char *img = image(200000);
+  CHECK_INT(gf__sinkq_begin(&g.q, w, "image/png"), 0);
+  CHECK_INT(gf__sinkq_write(&g.q, img, 200000), 0);
+  CHECK_INT(gf__sinkq_end(&g.q, NULL, 0), 0);
+  gf__sinkq_cancel(&g.q);
+  CHECK_INT(gf__sinkq_commit(&g.q), 1);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK_INT(g.commits, 1);
+  CHECK_INT(g.commit_status, GF_ECANCELED);
+  char path[128];
+  snprintf(path, sizeof path, "%s/canceled.png", dir);
+  CHECK(access(path, F_OK) != 0);
+  CHECK_INT(count_entries(), 0); /* no temporary file either */
   free(img);
   gf__sink_free(&g.sink);
   gf__writer_close(w, NULL, NULL);
@@ -316,7 +360,8 @@ int main(int argc, char **argv) {
   setup();
   static const gf_t_case cases[] = {
       TEST(test_order_and_threads), TEST(test_image_to_file),
-      TEST(test_failing_disk), TEST(test_pressure)};
+      TEST(test_cancel_before_naming), TEST(test_failing_disk),
+      TEST(test_pressure)};
   int rc = gf_t_run(cases, sizeof cases / sizeof cases[0], argc, argv);
   teardown();
   return rc;

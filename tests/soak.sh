@@ -312,10 +312,12 @@ def check_samples():
              f"{fig['rss_first']:.0f} kB in the first")
     # Descriptors: a leak shows as (a) more "base" descriptors (neither a
     # connection nor an image being written: std streams, lock, manifest,
-    # the loop's) at the end than at the start, or (b) more connections and
-    # .part files at the last sample than its unfinished items can hold (a
-    # socket, the .part file and its fsync descriptor each). The last sample
-    # is taken at most ~0.5 s before the exit, usually with a few items left.
+    # the loop's) at the end than at the start, (b) more .part files open at
+    # the last sample than its unfinished items can hold (the .part file and
+    # its fsync descriptor each), or (c) more sockets than -j: connections
+    # are kept for reuse after their generation (the keep-alive pool), but
+    # never more than were in use at once. The last sample is taken at most
+    # ~0.5 s before the exit, usually with a few items left.
     base = [r["fds"] - r["sockets"] - r["parts"] for r in rows]
     fig["base_first"] = median_of(base[len(rows) // 10:][:q])
     fig["base_last"] = min(base[-4:])  # a directory fsync may be open for a moment
@@ -324,9 +326,12 @@ def check_samples():
     if fig["base_last"] > fig["base_first"]:
         fail(f"descriptors leak: {fig['base_last']:.0f} base descriptors at the end, "
              f"{fig['base_first']:.0f} at the start")
-    if last["fds"] > fig["base_first"] + 3 * fig["unfinished"]:
-        fail(f"descriptors leak: {last['fds']:.0f} open at the last sample with "
-             f"{fig['unfinished']} items unfinished (base {fig['base_first']:.0f})")
+    if last["parts"] > 2 * fig["unfinished"]:
+        fail(f"descriptors leak: {last['parts']:.0f} .part descriptors open at "
+             f"the last sample with {fig['unfinished']} items unfinished")
+    if last["sockets"] > int(conc):
+        fail(f"descriptors leak: {last['sockets']:.0f} sockets open at the last "
+             f"sample, more than -j {conc}")
     return rows, fig
 
 def main():

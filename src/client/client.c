@@ -186,7 +186,6 @@ int gf_client_new(struct uv_loop_s *loop, const gf_client_options *opts,
   c->keep_alive_ms = o.keep_alive_ms ? o.keep_alive_ms : GF__KEEP_ALIVE_MS;
   c->max_connections = o.max_connections;
   c->compressed = o.compressed != 0;
-  c->aead = o.aead;
   c->max_request_bytes =
       o.max_request_bytes ? o.max_request_bytes : 100u * 1024 * 1024;
   c->on_trace = o.on_trace;

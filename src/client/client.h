@@ -62,7 +62,6 @@ struct gf_client {
   gf__blocks write_blocks; /* image bytes on their way to the writer */
   gf__writer *writer;      /* file work off the loop; made at first use */
   int compressed;          /* ask for gzip */
-  int aead;                /* GF_AEAD_* */
   int open_conns;          /* from gf__conn_open to on_closed, any owner */
   gf__queue idle;          /* pool.c's idle connections, newest first */
   gf__proxy proxy;         /* when use_proxy */

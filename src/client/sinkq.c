@@ -41,10 +41,10 @@ void gf__sinkq_init(gf__sinkq *q, gf__sink *s, gf__blocks *blocks,
 
 int gf__sinkq_busy(const gf__sinkq *q) { return q->pending > 0; }
 
-static gf__sop *new_op(gf__sinkq *q, int kind, const char *mime) {
-  gf__sop *op = calloc(1, sizeof *op);
-  if (!op)
-    return NULL;
+/* An operation, zeroed: on the heap for the thread, or the caller's (on
+ * the stack) when it runs at once. */
+static void init_op(gf__sop *op, gf__sinkq *q, int kind, const char *mime) {
+  memset(op, 0, sizeof *op);
   op->w.run = run;
   op->w.done = done;
   op->q = q;
@@ -54,6 +54,12 @@ static gf__sop *new_op(gf__sinkq *q, int kind, const char *mime) {
     op->has_mime = 1;
     snprintf(op->mime, sizeof op->mime, "%s", mime);
   }
+}
+
+static gf__sop *new_op(gf__sinkq *q, int kind, const char *mime) {
+  gf__sop *op = malloc(sizeof *op);
+  if (op)
+    init_op(op, q, kind, mime);
   return op;
 }
 
@@ -65,7 +71,10 @@ static void press(gf__sinkq *q, int on) {
     q->cbs.on_pressure(q->ud, on);
 }
 
+/* The newest write may grow (gf__writer_extend) until anything else is
+ * queued after it. */
 static void submit(gf__sinkq *q, gf__sop *op) {
+  q->last = op->kind == OP_WRITE ? op : NULL;
   q->pending++;
   gf__writer_submit(q->w, &op->w, op->len, op->kind != OP_WRITE);
   if (op->kind == OP_WRITE && q->blocks->lent > GF__SINKQ_HIGH)
@@ -96,9 +105,8 @@ int gf__sinkq_begin(gf__sinkq *q, gf__writer *w, const char *mime) {
   if (q->err)
     return q->err;
   if (direct(q)) {
-    gf__sop op = {.q = q, .kind = OP_BEGIN, .has_mime = mime != NULL};
-    if (mime)
-      snprintf(op.mime, sizeof op.mime, "%s", mime);
+    gf__sop op;
+    init_op(&op, q, OP_BEGIN, mime);
     return run_direct(q, &op);
   }
   if (!w)
@@ -107,7 +115,6 @@ int gf__sinkq_begin(gf__sinkq *q, gf__writer *w, const char *mime) {
   gf__sop *op = new_op(q, OP_BEGIN, mime);
   if (!op)
     return fail_here(q, GF_ENOMEM);
-  q->last = NULL;
   submit(q, op);
   return 0;
 }
@@ -133,8 +140,10 @@ int gf__sinkq_write(gf__sinkq *q, const unsigned char *p, size_t n) {
   if (q->err)
     return q->err;
   if (direct(q)) {
-    gf__sop op = {.q = q, .kind = OP_WRITE, .blk = (unsigned char *)p,
-                  .len = n};
+    gf__sop op;
+    init_op(&op, q, OP_WRITE, NULL);
+    op.blk = (unsigned char *)p;
+    op.len = n;
     return run_direct(q, &op);
   }
   piece pc = {p, n};
@@ -149,7 +158,6 @@ int gf__sinkq_write(gf__sinkq *q, const unsigned char *p, size_t n) {
     if (!op)
       return fail_here(q, GF_ENOMEM);
     fill(&op->w, &pc);
-    q->last = op;
     submit(q, op);
   }
   return 0;
@@ -159,43 +167,33 @@ int gf__sinkq_end(gf__sinkq *q, const char *mime, int thought) {
   if (q->err)
     return q->err;
   if (direct(q)) {
-    gf__sop op = {.q = q, .kind = OP_END, .thought = thought,
-                  .has_mime = mime != NULL};
-    if (mime)
-      snprintf(op.mime, sizeof op.mime, "%s", mime);
+    gf__sop op;
+    init_op(&op, q, OP_END, mime);
+    op.thought = thought;
     return run_direct(q, &op);
   }
   gf__sop *op = new_op(q, OP_END, mime);
   if (!op)
     return fail_here(q, GF_ENOMEM);
   op->thought = thought;
-  q->last = NULL;
   submit(q, op);
   return 0;
 }
 
-/* Commit, discard and reset must happen, memory or not: without an
- * operation they run on the loop, after waiting for what is queued. */
+/* Commit, discard and reset must happen, memory or not: without a writer,
+ * or without memory for the operation, they run at once on the loop (when
+ * nothing is queued before them: else GF_ENOMEM). 1: queued. */
 static int run_now(gf__sinkq *q, int kind);
 
-int gf__sinkq_commit(gf__sinkq *q) {
-  gf__sop *op = q->w ? new_op(q, OP_COMMIT, NULL) : NULL;
+static int queue_or_run(gf__sinkq *q, int kind) {
+  gf__sop *op = q->w ? new_op(q, kind, NULL) : NULL;
   if (!op)
-    return run_now(q, OP_COMMIT);
-  q->last = NULL;
+    return run_now(q, kind);
   submit(q, op);
   return 1;
 }
 
-static void queue_or_run(gf__sinkq *q, int kind) {
-  gf__sop *op = q->w ? new_op(q, kind, NULL) : NULL;
-  if (!op) {
-    run_now(q, kind);
-    return;
-  }
-  q->last = NULL;
-  submit(q, op);
-}
+int gf__sinkq_commit(gf__sinkq *q) { return queue_or_run(q, OP_COMMIT); }
 
 void gf__sinkq_discard(gf__sinkq *q) { queue_or_run(q, OP_DISCARD); }
 
@@ -255,7 +253,8 @@ static void run(gf__wop *w) {
 }
 
 static int run_now(gf__sinkq *q, int kind) {
-  gf__sop op = {.q = q, .kind = kind};
+  gf__sop op;
+  init_op(&op, q, kind, NULL);
   /* nothing may run beside it: only without a writer, or out of memory */
   if (q->pending)
     return fail_here(q, GF_ENOMEM);

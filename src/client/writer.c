@@ -9,7 +9,6 @@
 #include "gemflow.h"
 
 struct gf__writer {
-  uv_loop_t *loop;
   uv_async_t async;
   pthread_t thread;
   pthread_mutex_t mu;
@@ -31,7 +30,6 @@ int gf__writer_new(uv_loop_t *loop, gf__writer **out) {
   gf__writer *w = calloc(1, sizeof *w);
   if (!w)
     return GF_ENOMEM;
-  w->loop = loop;
   gf__queue_init(&w->todo);
   gf__queue_init(&w->finished);
   if (pthread_mutex_init(&w->mu, NULL)) {
@@ -78,19 +76,17 @@ void gf__writer_submit(gf__writer *w, gf__wop *op, size_t bytes, int urgent) {
     uv_ref((uv_handle_t *)&w->async);
 }
 
-size_t gf__writer_extend(gf__writer *w, gf__wop *op,
-                         size_t (*fn)(gf__wop *op, void *arg), void *arg) {
+int gf__writer_extend(gf__writer *w, gf__wop *op,
+                      size_t (*fn)(gf__wop *op, void *arg), void *arg) {
   pthread_mutex_lock(&w->mu);
-  size_t added = 0;
   int open = !op->taken;
   if (open) {
-    added = fn(op, arg);
-    w->queued += added;
+    w->queued += fn(op, arg);
     if (w->idle && w->queued >= GF__WRITER_WAKE)
       pthread_cond_signal(&w->cv);
   }
   pthread_mutex_unlock(&w->mu);
-  return open ? added + 1 : 0;
+  return open;
 }
 
 /* ---- the thread ---------------------------------------------------------- */

@@ -29,9 +29,9 @@ int gf__writer_new(uv_loop_t *loop, gf__writer **out);
 void gf__writer_submit(gf__writer *w, gf__wop *op, size_t bytes, int urgent);
 /* With the queue locked: when op is not yet taken by the thread, calls
  * fn(op, arg), which may add to op's data and returns how many bytes it
- * added; then returns that + 1. 0 when op was taken. */
-size_t gf__writer_extend(gf__writer *w, gf__wop *op,
-                         size_t (*fn)(gf__wop *op, void *arg), void *arg);
+ * added (they count toward waking the thread), and returns 1; else 0. */
+int gf__writer_extend(gf__writer *w, gf__wop *op,
+                      size_t (*fn)(gf__wop *op, void *arg), void *arg);
 /* Runs what is left (waiting for it), stops the thread, calls every
  * pending done, and closes: closed(ud) follows from the loop, after
  * which the writer is freed. closed may be NULL. */

@@ -12,6 +12,7 @@
 #include "client/sinkq.h"
 #include "client/writer.h"
 #include "common/sha256.h"
+#include "gemini/gemini.h"
 #include "gemflow.h"
 #include "test.h"
 
@@ -81,7 +82,7 @@ static void test_order_and_threads(void) {
     gf__writer_submit(w, &ops[i].w, 10, 0);
   }
   /* not taken yet (the thread sleeps in op 0): it can still grow */
-  CHECK(gf__writer_extend(w, &ops[19].w, add_x, NULL) == 2);
+  CHECK_INT(gf__writer_extend(w, &ops[19].w, add_x, NULL), 1);
   uv_timer_t t;
   uv_timer_init(&loop, &t);
   uv_timer_start(&t, on_tick, 10, 10);
@@ -147,6 +148,22 @@ static const gf__sinkq_cbs gcbs = {g_error, g_commit, g_idle, g_pressure};
 
 static char dir[] = "/tmp/gf-test-writer-XXXXXX";
 
+/* A loop with a writer, and write blocks of the client's size. */
+static gf__writer *start(gf__blocks *blocks) {
+  uv_loop_init(&loop);
+  gf__writer *w = NULL;
+  CHECK_INT(gf__writer_new(&loop, &w), 0);
+  gf__blocks_init(blocks, GF__IMG_BLOCK, 4);
+  return w;
+}
+
+static void stop(gf__writer *w, gf__blocks *blocks) {
+  gf__writer_close(w, NULL, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  gf__blocks_free(blocks);
+  CHECK_INT(uv_loop_close(&loop), 0);
+}
+
 /* Entries of dir, hidden ones (temporary files) included. */
 static int count_entries(void) {
   DIR *d = opendir(dir);
@@ -170,11 +187,8 @@ static unsigned char *image(size_t n) {
 }
 
 static void test_image_to_file(void) {
-  uv_loop_init(&loop);
-  gf__writer *w = NULL;
-  CHECK_INT(gf__writer_new(&loop, &w), 0);
   gf__blocks blocks;
-  gf__blocks_init(&blocks, 49152 + 16, 4);
+  gf__writer *w = start(&blocks);
   gen g = {0};
   CHECK_INT(gf__sink_init(&g.sink, NULL, dir, "pic", 0), 0);
   gf__sinkq_init(&g.q, &g.sink, &blocks, &gcbs, &g);
@@ -219,19 +233,13 @@ static void test_image_to_file(void) {
   free(back);
   free(img);
   gf__sink_free(&g.sink);
-  gf__writer_close(w, NULL, NULL);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  gf__blocks_free(&blocks);
-  CHECK_INT(uv_loop_close(&loop), 0);
+  stop(w, &blocks);
 }
 
 /* A cancel before the naming: nothing named, nothing left behind. */
 static void test_cancel_before_naming(void) {
-  uv_loop_init(&loop);
-  gf__writer *w = NULL;
-  CHECK_INT(gf__writer_new(&loop, &w), 0);
   gf__blocks blocks;
-  gf__blocks_init(&blocks, 49152 + 16, 4);
+  gf__writer *w = start(&blocks);
   gen g = {0};
   CHECK_INT(gf__sink_init(&g.sink, NULL, dir, "canceled", 0), 0);
   gf__sinkq_init(&g.q, &g.sink, &blocks, &gcbs, &g);
@@ -250,21 +258,15 @@ static void test_cancel_before_naming(void) {
   CHECK_INT(count_entries(), 0); /* no temporary file either */
   free(img);
   gf__sink_free(&g.sink);
-  gf__writer_close(w, NULL, NULL);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  gf__blocks_free(&blocks);
-  CHECK_INT(uv_loop_close(&loop), 0);
+  stop(w, &blocks);
 }
 
 /* No directory to write in: the first operation fails on the thread, the
  * generation hears it once, later writes are refused at once, and the
  * commit reports the same failure. A reset starts clean. */
 static void test_failing_disk(void) {
-  uv_loop_init(&loop);
-  gf__writer *w = NULL;
-  CHECK_INT(gf__writer_new(&loop, &w), 0);
   gf__blocks blocks;
-  gf__blocks_init(&blocks, 49152 + 16, 4);
+  gf__writer *w = start(&blocks);
   gen g = {0};
   char missing[128];
   snprintf(missing, sizeof missing, "%s/not-there", dir);
@@ -303,21 +305,15 @@ static void test_failing_disk(void) {
   rmdir(missing);
   free(img);
   gf__sink_free(&g.sink);
-  gf__writer_close(w, NULL, NULL);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  gf__blocks_free(&blocks);
-  CHECK_INT(uv_loop_close(&loop), 0);
+  stop(w, &blocks);
 }
 
 /* More than GF__SINKQ_HIGH blocks out (here, held by the test as if other
  * streams' writes waited): a write says "hold back"; once they are back
  * and the write is done, "go on". */
 static void test_pressure(void) {
-  uv_loop_init(&loop);
-  gf__writer *w = NULL;
-  CHECK_INT(gf__writer_new(&loop, &w), 0);
   gf__blocks blocks;
-  gf__blocks_init(&blocks, 49152 + 16, 4);
+  gf__writer *w = start(&blocks);
   void *held[GF__SINKQ_HIGH];
   for (int i = 0; i < GF__SINKQ_HIGH; i++)
     held[i] = gf__blocks_get(&blocks);
@@ -340,10 +336,7 @@ static void test_pressure(void) {
   CHECK(g.idles >= 1);
   free(img);
   gf__sink_free(&g.sink);
-  gf__writer_close(w, NULL, NULL);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  gf__blocks_free(&blocks);
-  CHECK_INT(uv_loop_close(&loop), 0);
+  stop(w, &blocks);
 }
 
 static void setup(void) {

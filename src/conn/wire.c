@@ -102,6 +102,8 @@ int gf__wire_send_buf(gf__wire *w, gf__buf *b, int wipe) {
   }
   if (took) { /* the rest moves to the front: the buffer goes with it */
     memmove(b->data, b->data + took, b->len - took);
+    if (wipe) /* the bytes left behind it are wiped with it only here */
+      memset(b->data + b->len - took, 0, took);
     gf__buf_truncate(b, b->len - took);
   }
   size_t len;
